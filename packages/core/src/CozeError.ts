@@ -1,0 +1,322 @@
+/**
+ * Every way getting or keeping a Coze credential can fail, as `Schema.TaggedError`s. Errors from the
+ * server keep the HTTP status and the `X-Tt-Logid` log id (quote it to Coze support); errors that a
+ * wrong region, key or redirect can cause carry a `hint` saying what to do. No message contains a secret.
+ *
+ * @since 0.1.0
+ */
+import { Predicate, Schema } from "effect"
+
+const TypeId = "@coze-auth/core/CozeError"
+
+const ServerFields = {
+  /** One line: what went wrong. */
+  description: Schema.String,
+  /** The HTTP status, when a server answered. */
+  status: Schema.optional(Schema.Number),
+  /** The `X-Tt-Logid` of the answer. */
+  logId: Schema.optional(Schema.String),
+  /** What to do about it, when we know. */
+  hint: Schema.optional(Schema.String)
+}
+
+const render = (error: {
+  readonly description: string
+  readonly hint?: string | undefined
+  readonly logId?: string | undefined
+}): string =>
+  error.description +
+  (error.hint === undefined ? "" : `; ${error.hint}`) +
+  (error.logId === undefined ? "" : ` (log id ${error.logId})`)
+
+/**
+ * Device flow: the user has not approved yet; poll again after the interval.
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export class AuthorizationPending extends Schema.TaggedError<AuthorizationPending>(`${TypeId}/AuthorizationPending`)(
+  "AuthorizationPending",
+  ServerFields
+) {
+  override get message() {
+    return render(this)
+  }
+}
+
+/**
+ * Device flow: polled too fast; the interval grows by 5 seconds.
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export class SlowDown extends Schema.TaggedError<SlowDown>(`${TypeId}/SlowDown`)("SlowDown", ServerFields) {
+  override get message() {
+    return render(this)
+  }
+}
+
+/**
+ * The user denied the request (`access_denied`), or Coze refused the app (`access_deny`).
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export class AccessDenied extends Schema.TaggedError<AccessDenied>(`${TypeId}/AccessDenied`)(
+  "AccessDenied",
+  ServerFields
+) {
+  override get message() {
+    return render(this)
+  }
+}
+
+/**
+ * Device flow: the device code expired before the user approved; start a new login.
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export class ExpiredToken extends Schema.TaggedError<ExpiredToken>(`${TypeId}/ExpiredToken`)(
+  "ExpiredToken",
+  ServerFields
+) {
+  override get message() {
+    return render(this)
+  }
+}
+
+/**
+ * The code or refresh token is invalid, used or expired; the user must log in again.
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export class InvalidGrant extends Schema.TaggedError<InvalidGrant>(`${TypeId}/InvalidGrant`)(
+  "InvalidGrant",
+  ServerFields
+) {
+  override get message() {
+    return render(this)
+  }
+}
+
+/**
+ * The client credential (secret or signed JWT) was rejected: wrong secret, key id or region.
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export class InvalidClient extends Schema.TaggedError<InvalidClient>(`${TypeId}/InvalidClient`)(
+  "InvalidClient",
+  ServerFields
+) {
+  override get message() {
+    return render(this)
+  }
+}
+
+/**
+ * The server rejected a parameter of the request.
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export class InvalidRequest extends Schema.TaggedError<InvalidRequest>(`${TypeId}/InvalidRequest`)(
+  "InvalidRequest",
+  ServerFields
+) {
+  override get message() {
+    return render(this)
+  }
+}
+
+/**
+ * The app type does not support this grant.
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export class UnsupportedGrantType extends Schema.TaggedError<UnsupportedGrantType>(`${TypeId}/UnsupportedGrantType`)(
+  "UnsupportedGrantType",
+  ServerFields
+) {
+  override get message() {
+    return render(this)
+  }
+}
+
+/**
+ * The app was deactivated by its owner; its tokens stop working until it is enabled again.
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export class AppDisabled extends Schema.TaggedError<AppDisabled>(`${TypeId}/AppDisabled`)("AppDisabled", ServerFields) {
+  override get message() {
+    return render(this)
+  }
+}
+
+/**
+ * The OpenAPI rejected the access token (Coze code 4100 / 4101): expired, revoked, or from the other region.
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export class Unauthorized extends Schema.TaggedError<Unauthorized>(`${TypeId}/Unauthorized`)("Unauthorized", {
+  ...ServerFields,
+  /** The Coze business code: 4100 (invalid token) or 4101 (no permission). */
+  code: Schema.optional(Schema.Number)
+}) {
+  override get message() {
+    return render(this)
+  }
+}
+
+/**
+ * The server failed (5xx, `internal_error`) or asked us to slow down (429); worth retrying later.
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export class ServerError extends Schema.TaggedError<ServerError>(`${TypeId}/ServerError`)("ServerError", ServerFields) {
+  override get message() {
+    return render(this)
+  }
+}
+
+/**
+ * The request never got an answer: connection refused or reset, DNS failure, timeout.
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export class TransportError extends Schema.TaggedError<TransportError>(`${TypeId}/TransportError`)("TransportError", {
+  description: Schema.String,
+  hint: Schema.optional(Schema.String),
+  cause: Schema.optional(Schema.Defect)
+}) {
+  override get message() {
+    return render(this)
+  }
+}
+
+/**
+ * The server answered something that is not the Coze protocol (a torn body, HTML from a proxy, a wrong base URL).
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export class MalformedResponse extends Schema.TaggedError<MalformedResponse>(`${TypeId}/MalformedResponse`)(
+  "MalformedResponse",
+  ServerFields
+) {
+  override get message() {
+    return render(this)
+  }
+}
+
+/**
+ * Configuration is missing or malformed: an env var, the console's app JSON, a PEM key.
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export class ConfigError extends Schema.TaggedError<ConfigError>(`${TypeId}/ConfigError`)("ConfigError", {
+  description: Schema.String,
+  hint: Schema.optional(Schema.String),
+  /** The setting at fault: an env var name or a field of the app JSON. */
+  field: Schema.optional(Schema.String)
+}) {
+  override get message() {
+    return render(this)
+  }
+}
+
+/**
+ * There is no credential for this profile yet (or it was logged out, or its refresh token died).
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export class NotAuthenticated extends Schema.TaggedError<NotAuthenticated>(`${TypeId}/NotAuthenticated`)(
+  "NotAuthenticated",
+  { profile: Schema.String, description: Schema.String, hint: Schema.optional(Schema.String) }
+) {
+  override get message() {
+    return render(this)
+  }
+}
+
+/**
+ * The token store could not be read or written (permissions, a full disk, a lock that would not come).
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export class TokenStoreError extends Schema.TaggedError<TokenStoreError>(`${TypeId}/TokenStoreError`)(
+  "TokenStoreError",
+  { description: Schema.String, hint: Schema.optional(Schema.String), cause: Schema.optional(Schema.Defect) }
+) {
+  override get message() {
+    return render(this)
+  }
+}
+
+/**
+ * @since 0.1.0
+ * @category Models
+ */
+export type CozeError =
+  | AuthorizationPending
+  | SlowDown
+  | AccessDenied
+  | ExpiredToken
+  | InvalidGrant
+  | InvalidClient
+  | InvalidRequest
+  | UnsupportedGrantType
+  | AppDisabled
+  | Unauthorized
+  | ServerError
+  | TransportError
+  | MalformedResponse
+  | ConfigError
+  | NotAuthenticated
+  | TokenStoreError
+
+const tags: ReadonlySet<string> = new Set<CozeError["_tag"]>([
+  "AuthorizationPending",
+  "SlowDown",
+  "AccessDenied",
+  "ExpiredToken",
+  "InvalidGrant",
+  "InvalidClient",
+  "InvalidRequest",
+  "UnsupportedGrantType",
+  "AppDisabled",
+  "Unauthorized",
+  "ServerError",
+  "TransportError",
+  "MalformedResponse",
+  "ConfigError",
+  "NotAuthenticated",
+  "TokenStoreError"
+])
+
+/**
+ * @since 0.1.0
+ * @category Guards
+ */
+export const isCozeError = (u: unknown): u is CozeError =>
+  Predicate.hasProperty(u, "_tag") && typeof u._tag === "string" && tags.has(u._tag)
+
+/**
+ * Failures worth retrying with backoff: the server or the network failed, not the protocol.
+ *
+ * @since 0.1.0
+ * @category Guards
+ */
+export const isTransient = (error: CozeError): boolean =>
+  error._tag === "TransportError" || error._tag === "ServerError"

@@ -1,0 +1,93 @@
+/**
+ * Where a Coze credential lives: coze.com, coze.cn or a custom deployment (the emulator, a proxy).
+ * The authorize page is on the www host; every API and token call goes to the api host.
+ *
+ * @since 0.1.0
+ */
+import { Data } from "effect"
+
+/**
+ * @since 0.1.0
+ * @category Models
+ */
+export class Region extends Data.Class<{
+  readonly name: "com" | "cn" | "custom"
+  readonly apiBase: string
+  readonly wwwBase: string
+}> {}
+
+/**
+ * coze.com, the international service (every official SDK's default).
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const com = new Region({ name: "com", apiBase: "https://api.coze.com", wwwBase: "https://www.coze.com" })
+
+/**
+ * coze.cn, the service in mainland China.
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const cn = new Region({ name: "cn", apiBase: "https://api.coze.cn", wwwBase: "https://www.coze.cn" })
+
+const trimSlash = (url: string) => url.replace(/\/+$/, "")
+
+/**
+ * A custom deployment. Without a www base, an `api.` host becomes `www.` (only the first label, unlike
+ * coze-java) and any other host serves both roles (as the emulator does).
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const custom = (options: { readonly apiBase: string; readonly wwwBase?: string | undefined }): Region => {
+  const apiBase = trimSlash(options.apiBase)
+  if (options.wwwBase !== undefined) return new Region({ name: "custom", apiBase, wwwBase: trimSlash(options.wwwBase) })
+  const url = new URL(apiBase)
+  if (url.hostname.startsWith("api.")) url.hostname = `www.${url.hostname.slice(4)}`
+  return new Region({ name: "custom", apiBase, wwwBase: trimSlash(url.toString()) })
+}
+
+/**
+ * The region an api base (such as `COZE_API_BASE`) names: the well-known hosts map to `com` / `cn`.
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const fromApiBase = (apiBase: string, wwwBase?: string | undefined): Region => {
+  const base = trimSlash(apiBase)
+  if (wwwBase === undefined && base === com.apiBase) return com
+  if (wwwBase === undefined && base === cn.apiBase) return cn
+  return custom({ apiBase: base, wwwBase })
+}
+
+/**
+ * The other public region, named in hints: a credential from one region is rejected by the other.
+ *
+ * @since 0.1.0
+ * @category Utils
+ */
+export const other = (region: Region): Region | undefined =>
+  region.name === "com" ? cn : region.name === "cn" ? com : undefined
+
+/**
+ * A one-line hint for errors that a region mismatch can cause (4100/4101, `kid not been registred`).
+ *
+ * @since 0.1.0
+ * @category Utils
+ */
+export const mismatchHint = (region: Region): string => {
+  const alternative = other(region)
+  return alternative === undefined
+    ? `check that the credential was issued by ${region.apiBase} (COZE_API_BASE)`
+    : `if this credential is from ${alternative.name === "cn" ? "coze.cn" : "coze.com"}, set COZE_API_BASE=${alternative.apiBase}`
+}
+
+/**
+ * The JWT `aud` claim: the api host, with its port when it has one (coze-go and coze-py do the same).
+ *
+ * @since 0.1.0
+ * @category Utils
+ */
+export const jwtAudience = (region: Region): string => new URL(region.apiBase).host

@@ -1,0 +1,74 @@
+/**
+ * Where credentials live between runs, one entry per profile. Core ships the in-memory store;
+ * `@coze-auth/node` adds the file store that several processes can share.
+ *
+ * @since 0.1.0
+ */
+import { Context, Effect, Layer, Option, Ref } from "effect"
+import type { TokenStoreError } from "./CozeError.js"
+import type { Token } from "./Token.js"
+
+/**
+ * @since 0.1.0
+ * @category Models
+ */
+export interface Service {
+  /** Where a profile's credential is kept, for `status` ("memory", a file path, …). */
+  readonly location: (profile: string) => string
+  readonly get: (profile: string) => Effect.Effect<Option.Option<Token>, TokenStoreError>
+  readonly set: (profile: string, token: Token) => Effect.Effect<void, TokenStoreError>
+  /** Forgets a profile; `true` when there was something to forget. */
+  readonly remove: (profile: string) => Effect.Effect<boolean, TokenStoreError>
+  /**
+   * Runs `effect` while holding the profile's exclusive lock, across fibers and (for shared stores) across
+   * processes: read, refresh and write happen under it so a rotated refresh token is never used twice.
+   */
+  readonly withLock: <A, E, R>(
+    profile: string,
+    effect: Effect.Effect<A, E, R>
+  ) => Effect.Effect<A, E | TokenStoreError, R>
+}
+
+/**
+ * @since 0.1.0
+ * @category Context
+ */
+export class TokenStore extends Context.Tag("@coze-auth/core/TokenStore")<TokenStore, Service>() {}
+
+/**
+ * A store in memory: nothing survives the process, locks are per profile within it.
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const makeMemory: Effect.Effect<Service> = Effect.gen(function* () {
+  const tokens = yield* Ref.make(new Map<string, Token>())
+  const locks = new Map<string, Effect.Semaphore>()
+  const lockOf = (profile: string) => {
+    let lock = locks.get(profile)
+    if (lock === undefined) {
+      lock = Effect.unsafeMakeSemaphore(1)
+      locks.set(profile, lock)
+    }
+    return lock
+  }
+  return {
+    location: () => "memory",
+    get: (profile) => Ref.get(tokens).pipe(Effect.map((map) => Option.fromNullable(map.get(profile)))),
+    set: (profile, token) => Ref.update(tokens, (map) => new Map(map).set(profile, token)),
+    remove: (profile) =>
+      Ref.modify(tokens, (map) => {
+        if (!map.has(profile)) return [false, map]
+        const next = new Map(map)
+        next.delete(profile)
+        return [true, next]
+      }),
+    withLock: (profile, effect) => lockOf(profile).withPermits(1)(effect)
+  }
+})
+
+/**
+ * @since 0.1.0
+ * @category Layers
+ */
+export const layerMemory: Layer.Layer<TokenStore> = Layer.effect(TokenStore, makeMemory)
