@@ -1,0 +1,89 @@
+/**
+ * Request helpers shared by the handlers: body reading with the emulator's limits, Schema decoding
+ * that names the offending field, the client credential header and the per-request context.
+ */
+import { FileSystem, HttpIncomingMessage, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { Context, Effect, Option, ParseResult, Ref, Schema } from "effect"
+import { invalidRequest, missing, type OAuthError, payloadTooLarge } from "./errors.js"
+
+/** Largest request body the emulator reads. */
+export const maxBodyBytes = 64 * 1024
+
+/** Per-request facts the router middleware reads after the handler ran. */
+export class RequestContext extends Context.Tag("@coze-auth/emulator/internal/RequestContext")<
+  RequestContext,
+  { readonly logId: string; readonly grantType: Ref.Ref<Option.Option<string>> }
+>() {}
+
+export const noteGrantType = (grantType: string) =>
+  Effect.flatMap(RequestContext, (context) => Ref.set(context.grantType, Option.some(grantType)))
+
+export const json = (body: unknown, status = 200) => HttpServerResponse.unsafeJson(body, { status })
+
+/** Both roles (api and www) are served here, so absolute URLs are built from the Host the client used. */
+export const baseUrl = Effect.map(
+  HttpServerRequest.HttpServerRequest,
+  (request) => `http://${request.headers.host ?? "127.0.0.1"}`
+)
+
+/** The `Authorization: Bearer <x>` credential. Missing, `Bearer` and `Bearer ` all mean none (protocol §2). */
+export const bearerCredential = Effect.map(HttpServerRequest.HttpServerRequest, (request) => {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? "")
+  return Option.fromNullable(match?.[1])
+})
+
+const readText = Effect.gen(function* () {
+  const request = yield* HttpServerRequest.HttpServerRequest
+  if (Number(request.headers["content-length"] ?? 0) > maxBodyBytes) return yield* payloadTooLarge(maxBodyBytes)
+  return yield* request.text.pipe(
+    HttpIncomingMessage.withMaxBodySize(Option.some(FileSystem.Size(maxBodyBytes))),
+    Effect.mapError(() => payloadTooLarge(maxBodyBytes))
+  )
+})
+
+const isJsonContentType = (contentType: string) =>
+  contentType.split(";")[0]!.trim().toLowerCase() === "application/json"
+
+/** The JSON object body of a protocol request. */
+export const readJsonObject: Effect.Effect<unknown, OAuthError, HttpServerRequest.HttpServerRequest> = Effect.gen(
+  function* () {
+    const request = yield* HttpServerRequest.HttpServerRequest
+    if (!isJsonContentType(request.headers["content-type"] ?? "")) {
+      return yield* invalidRequest("Content-Type must be application/json")
+    }
+    const text = yield* readText
+    const body = yield* Effect.try({
+      try: (): unknown => JSON.parse(text),
+      catch: () => invalidRequest("body is not valid JSON")
+    })
+    if (typeof body !== "object" || body === null || Array.isArray(body)) {
+      return yield* invalidRequest("body must be a JSON object")
+    }
+    return body
+  }
+)
+
+/** The fields of an HTML form post. */
+export const readForm = Effect.map(readText, (text) => new URLSearchParams(text))
+
+/** Decodes with `schema`; a failure becomes `invalid_request` naming the first bad field. */
+export const decode =
+  <A, I>(schema: Schema.Schema<A, I>) =>
+  (input: unknown): Effect.Effect<A, OAuthError> =>
+    Schema.decodeUnknown(schema)(input).pipe(
+      Effect.mapError((error) => {
+        const [issue] = ParseResult.ArrayFormatter.formatErrorSync(error)
+        const field = issue?.path.join(".") ?? ""
+        if (issue?._tag === "Missing") return missing(field)
+        return invalidRequest(field === "" ? (issue?.message ?? "bad body") : `${field}: ${issue?.message}`)
+      })
+    )
+
+/** Reads and decodes a JSON body in one step. */
+export const decodeJsonBody = <A, I>(schema: Schema.Schema<A, I>) => Effect.flatMap(readJsonObject, decode(schema))
+
+/** Decodes the query string (absent parameters stay absent). */
+export const decodeQuery = <A, I>(schema: Schema.Schema<A, I>) =>
+  Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
+    decode(schema)(Object.fromEntries(new URL(request.url, "http://emulator").searchParams))
+  )
