@@ -180,7 +180,27 @@ export class Unauthorized extends Schema.TaggedError<Unauthorized>(`${TypeId}/Un
  * @since 0.1.0
  * @category Errors
  */
-export class ServerError extends Schema.TaggedError<ServerError>(`${TypeId}/ServerError`)("ServerError", ServerFields) {
+export class ServerError extends Schema.TaggedError<ServerError>(`${TypeId}/ServerError`)("ServerError", {
+  ...ServerFields,
+  /** The server's `Retry-After`, when it sent one in seconds. */
+  retryAfter: Schema.optional(Schema.DurationFromMillis)
+}) {
+  override get message() {
+    return render(this)
+  }
+}
+
+/**
+ * The `state` returned to the redirect URI is not the one the authorization URL carried: the callback may be
+ * forged (CSRF) or belong to another login. Checked locally; the code is never sent to the server.
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export class StateMismatch extends Schema.TaggedError<StateMismatch>(`${TypeId}/StateMismatch`)("StateMismatch", {
+  description: Schema.String,
+  hint: Schema.optional(Schema.String)
+}) {
   override get message() {
     return render(this)
   }
@@ -280,6 +300,7 @@ export type CozeError =
   | AppDisabled
   | Unauthorized
   | ServerError
+  | StateMismatch
   | TransportError
   | MalformedResponse
   | ConfigError
@@ -298,6 +319,7 @@ const tags: ReadonlySet<string> = new Set<CozeError["_tag"]>([
   "AppDisabled",
   "Unauthorized",
   "ServerError",
+  "StateMismatch",
   "TransportError",
   "MalformedResponse",
   "ConfigError",

@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-import { Data } from "effect"
+import { Config, ConfigError, Data, Either, Option } from "effect"
 
 /**
  * @since 0.1.0
@@ -91,3 +91,33 @@ export const mismatchHint = (region: Region): string => {
  * @category Utils
  */
 export const jwtAudience = (region: Region): string => new URL(region.apiBase).host
+
+const isHttpUrl = (url: string): boolean => {
+  try {
+    const { protocol } = new URL(url)
+    return protocol === "https:" || protocol === "http:"
+  } catch {
+    return false
+  }
+}
+
+/**
+ * The region chosen by `COZE_API_BASE` (default coze.com) and `COZE_WWW_BASE`, the names Coze's docs use.
+ *
+ * @since 0.1.0
+ * @category Config
+ */
+export const config: Config.Config<Region> = Config.all({
+  apiBase: Config.option(Config.string("COZE_API_BASE")),
+  wwwBase: Config.option(Config.string("COZE_WWW_BASE"))
+}).pipe(
+  Config.mapOrFail(({ apiBase, wwwBase }) => {
+    const api = Option.getOrElse(apiBase, () => com.apiBase)
+    const www = Option.getOrUndefined(wwwBase)
+    if (!isHttpUrl(api)) return Either.left(ConfigError.InvalidData(["COZE_API_BASE"], "is not an http(s) URL"))
+    if (www !== undefined && !isHttpUrl(www)) {
+      return Either.left(ConfigError.InvalidData(["COZE_WWW_BASE"], "is not an http(s) URL"))
+    }
+    return Either.right(fromApiBase(api, www))
+  })
+)

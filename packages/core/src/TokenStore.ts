@@ -36,6 +36,25 @@ export interface Service {
 export class TokenStore extends Context.Tag("@coze-auth/core/TokenStore")<TokenStore, Service>() {}
 
 /**
+ * One in-process lock per profile, created on first use: the fiber half of `withLock`, for store
+ * implementations (a shared store adds its cross-process lock inside it).
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const makeProfileLocks = (): Service["withLock"] => {
+  const locks = new Map<string, Effect.Semaphore>()
+  return (profile, effect) => {
+    let lock = locks.get(profile)
+    if (lock === undefined) {
+      lock = Effect.unsafeMakeSemaphore(1)
+      locks.set(profile, lock)
+    }
+    return lock.withPermits(1)(effect)
+  }
+}
+
+/**
  * A store in memory: nothing survives the process, locks are per profile within it.
  *
  * @since 0.1.0
@@ -43,15 +62,6 @@ export class TokenStore extends Context.Tag("@coze-auth/core/TokenStore")<TokenS
  */
 export const makeMemory: Effect.Effect<Service> = Effect.gen(function* () {
   const tokens = yield* Ref.make(new Map<string, Token>())
-  const locks = new Map<string, Effect.Semaphore>()
-  const lockOf = (profile: string) => {
-    let lock = locks.get(profile)
-    if (lock === undefined) {
-      lock = Effect.unsafeMakeSemaphore(1)
-      locks.set(profile, lock)
-    }
-    return lock
-  }
   return {
     location: () => "memory",
     get: (profile) => Ref.get(tokens).pipe(Effect.map((map) => Option.fromNullable(map.get(profile)))),
@@ -63,7 +73,7 @@ export const makeMemory: Effect.Effect<Service> = Effect.gen(function* () {
         next.delete(profile)
         return [true, next]
       }),
-    withLock: (profile, effect) => lockOf(profile).withPermits(1)(effect)
+    withLock: makeProfileLocks()
   }
 })
 

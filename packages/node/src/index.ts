@@ -1,2 +1,8 @@
 /** @since 0.1.0 */
-export {}
+export * as Browser from "./Browser.js"
+/** @since 0.1.0 */
+export * as FileTokenStore from "./FileTokenStore.js"
+/** @since 0.1.0 */
+export * as Login from "./Login.js"
+/** @since 0.1.0 */
+export * as LoopbackReceiver from "./LoopbackReceiver.js"

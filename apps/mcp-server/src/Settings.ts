@@ -1,0 +1,67 @@
+/**
+ * How this server instance is configured: the command line (`--transport`, `--port`, `--sandbox`) and the
+ * environment (`COZE_AUTH_HOME`, `COZE_AUTH_MCP_KEY`, `COZE_AUTH_MCP_TOKEN_TOOL`).
+ */
+import * as FileTokenStore from "@coze-auth/node/FileTokenStore"
+import { Config, type ConfigError, Context, Effect, type Option, type Redacted } from "effect"
+
+export interface CommandLine {
+  readonly transport: "stdio" | "http"
+  readonly port: number
+  readonly sandbox: boolean
+}
+
+export const usage = `Usage: coze-auth-mcp [--transport stdio|http] [--port n] [--sandbox]
+
+  --transport  stdio (default) or http (Streamable HTTP at http://127.0.0.1:<port>/mcp)
+  --port       the HTTP port (default 3917; 0 picks a free one)
+  --sandbox    run against an embedded Coze emulator (the default when no Coze credentials are set)`
+
+/** Parses argv by hand: @effect/cli would cost more cold-start time than these three flags are worth. */
+export const parseCommandLine = (argv: ReadonlyArray<string>): CommandLine | { readonly error: string } => {
+  let transport: CommandLine["transport"] = "stdio"
+  let port = 3917
+  let sandbox = false
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i]!.split("=", 2) as [string, string | undefined]
+    const value = () => inline ?? argv[++i]
+    switch (flag) {
+      case "--sandbox":
+        sandbox = true
+        break
+      case "--transport": {
+        const v = value()
+        if (v !== "stdio" && v !== "http") return { error: `--transport must be stdio or http, not ${v ?? "nothing"}` }
+        transport = v
+        break
+      }
+      case "--port": {
+        const v = Number(value())
+        if (!Number.isInteger(v) || v < 0 || v > 65535) return { error: "--port must be a number from 0 to 65535" }
+        port = v
+        break
+      }
+      default:
+        return { error: `unknown argument ${flag}` }
+    }
+  }
+  return { transport, port, sandbox }
+}
+
+export interface Service {
+  /** The directory for profiles.json, token files and locks. */
+  readonly home: string
+  /** Whether the `token` tool is offered (`COZE_AUTH_MCP_TOKEN_TOOL=off` switches it off). */
+  readonly tokenTool: boolean
+  /** The HTTP transport's bearer key, when set rather than generated. */
+  readonly mcpKey: Option.Option<Redacted.Redacted>
+}
+
+export class Settings extends Context.Tag("app/Settings")<Settings, Service>() {}
+
+export const fromConfig: Effect.Effect<Service, ConfigError.ConfigError> = Effect.gen(function* () {
+  const home = yield* FileTokenStore.home
+  const tokenTool = yield* Config.literal("on", "off")("COZE_AUTH_MCP_TOKEN_TOOL").pipe(Config.withDefault("on"))
+  const mcpKey = yield* Config.option(Config.redacted("COZE_AUTH_MCP_KEY"))
+  return { home, tokenTool: tokenTool === "on", mcpKey }
+})

@@ -1,0 +1,58 @@
+/**
+ * `token`: a valid access token for the profile, refreshed first when it is due. The only tool whose result
+ * holds a secret; `COZE_AUTH_MCP_TOKEN_TOOL=off` leaves it unregistered (see tools/index.ts).
+ */
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js"
+import { Effect, Redacted } from "effect"
+import * as z from "zod/v4"
+import { Profiles } from "../Profiles.js"
+import type { RunTool } from "../Runtime.js"
+import { expiresAt, profile, toIso } from "./shared.js"
+
+export const name = "token"
+
+const input = {
+  profile,
+  min_valid_seconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(86_399)
+    .optional()
+    .describe("Refresh first unless the token stays valid at least this long")
+}
+
+const output = {
+  access_token: z.string(),
+  token_type: z.literal("Bearer"),
+  expires_at: expiresAt,
+  api_base: z.string().describe("The Coze OpenAPI base URL the token is valid for")
+}
+
+export const register = (server: McpServer, run: RunTool) =>
+  server.registerTool(
+    name,
+    {
+      title: "Get a Coze access token",
+      description:
+        "Returns a valid Coze access token for the profile (refreshing it first when due) and the API base to call. " +
+        "Use it as `Authorization: Bearer <access_token>`; do not show it to the user or store it.",
+      inputSchema: input,
+      outputSchema: output,
+      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true }
+    },
+    (args, request) =>
+      run(
+        Effect.gen(function* () {
+          const { credentials, region } = yield* (yield* Profiles).get(args.profile)
+          const token = yield* credentials.token({ minValidSeconds: args.min_valid_seconds })
+          return {
+            access_token: Redacted.value(token.accessToken),
+            token_type: "Bearer" as const,
+            expires_at: toIso(token.expiresAt),
+            api_base: region.apiBase
+          }
+        }),
+        request
+      )
+  )

@@ -1,0 +1,281 @@
+import { afterEach, assert, describe, it } from "@effect/vitest"
+import { ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js"
+import { type Harness, makeHarness, structured, textOf, usersMe } from "./utils/harness.js"
+
+let harness: Harness | undefined
+const open = async (options?: Parameters<typeof makeHarness>[0]) => {
+  harness = await makeHarness(options)
+  return harness
+}
+afterEach(async () => {
+  await harness?.close()
+  harness = undefined
+})
+
+/** Starts a device login and returns its user code. */
+const startDevice = async (h: Harness, profile = "default") => {
+  const pending = structured(await h.call("login", { profile }))
+  assert.strictEqual(pending.status, "pending")
+  return pending.user_code as string
+}
+
+describe("tool list", () => {
+  it("registers every tool with annotations and an output schema", async () => {
+    const { client } = await open()
+    const { tools } = await client.listTools()
+    assert.deepStrictEqual(tools.map((t) => t.name).sort(), ["login", "logout", "refresh", "status", "token"])
+    for (const tool of tools) {
+      assert.isDefined(tool.annotations, tool.name)
+      assert.strictEqual(tool.outputSchema?.type, "object", tool.name)
+    }
+    assert.strictEqual(tools.find((t) => t.name === "status")?.annotations?.readOnlyHint, true)
+    assert.strictEqual(tools.find((t) => t.name === "logout")?.annotations?.destructiveHint, true)
+  })
+
+  it("leaves token out when COZE_AUTH_MCP_TOKEN_TOOL=off", async () => {
+    const h = await open({ tokenTool: false })
+    const { tools } = await h.client.listTools()
+    assert.notInclude(
+      tools.map((t) => t.name),
+      "token"
+    )
+    const result = await h.call("token")
+    assert.isTrue(result.isError)
+    assert.match(textOf(result), /token not found/i)
+  })
+})
+
+describe("device login", () => {
+  it("logs in, hands out a token the API accepts, refreshes and logs out", async () => {
+    const h = await open()
+    const before = structured(await h.call("status", { profile: "default" }))
+    assert.deepInclude((before.profiles as Array<object>)[0], {
+      profile: "default",
+      authenticated: false,
+      flow: "device"
+    })
+
+    const pending = structured(await h.call("login"))
+    assert.strictEqual(pending.status, "pending")
+    assert.match(pending.verification_url as string, /^http:\/\/127\.0\.0\.1:\d+\/oauth\/device\?user_code=/)
+    assert.match(pending.advisory as string, /do not open it yourself/)
+    assert.isFalse(pending.sent_to_user)
+    // A second login while one is pending returns the same one.
+    assert.strictEqual(structured(await h.call("login")).user_code, pending.user_code)
+
+    await h.emulator((e) => e.approveDevice(pending.user_code as string))
+    const done = structured(await h.call("login", { wait: true }))
+    assert.strictEqual(done.status, "authenticated")
+    assert.isString(done.expires_at)
+
+    const status = (structured(await h.call("status")).profiles as Array<Record<string, unknown>>)[0]!
+    assert.deepInclude(status, { authenticated: true, refreshable: true, pending_login: null, storage: "memory" })
+    assert.strictEqual(status.api_base, h.url)
+
+    const token = structured(await h.call("token"))
+    assert.strictEqual(token.token_type, "Bearer")
+    assert.strictEqual(token.api_base, h.url)
+    assert.strictEqual(await usersMe(h.url, token.access_token as string), 200)
+
+    const refreshed = structured(await h.call("refresh"))
+    assert.isString(refreshed.expires_at)
+    const after = structured(await h.call("token"))
+    assert.notStrictEqual(after.access_token, token.access_token)
+    assert.strictEqual(await usersMe(h.url, after.access_token as string), 200)
+
+    assert.deepStrictEqual(structured(await h.call("logout")), { removed: true })
+    assert.deepStrictEqual(structured(await h.call("logout")), { removed: false })
+    const loggedOut = structured(await h.call("status", { profile: "default" }))
+    assert.strictEqual((loggedOut.profiles as Array<Record<string, unknown>>)[0]!.authenticated, false)
+  })
+
+  it("renews an expired token by itself", async () => {
+    const h = await open()
+    const code = await startDevice(h)
+    await h.emulator((e) => e.approveDevice(code))
+    structured(await h.call("login", { wait: true }))
+    const first = structured(await h.call("token"))
+    await h.advance(3600)
+    assert.strictEqual(await usersMe(h.url, first.access_token as string), 401)
+    const second = structured(await h.call("token"))
+    assert.notStrictEqual(second.access_token, first.access_token)
+    assert.strictEqual(await usersMe(h.url, second.access_token as string), 200)
+  })
+
+  it("reports a denied login", async () => {
+    const h = await open()
+    const code = await startDevice(h)
+    await h.emulator((e) => e.denyDevice(code))
+    const result = await h.call("login", { wait: true })
+    assert.isTrue(result.isError)
+    assert.match(textOf(result), /denied/i)
+    const status = (structured(await h.call("status")).profiles as Array<Record<string, unknown>>)[0]!
+    assert.match(status.last_login_error as string, /denied/i)
+    assert.isNull(status.pending_login)
+  })
+
+  it("reports an expired device code", async () => {
+    const h = await open({ deviceCodeTtl: 60 })
+    await startDevice(h)
+    await h.advance(120)
+    const result = await h.call("login", { wait: true })
+    assert.isTrue(result.isError)
+    assert.match(textOf(result), /expired/i)
+  })
+
+  it("sends progress notifications while waiting", async () => {
+    const h = await open()
+    const code = await startDevice(h)
+    const progress: Array<number> = []
+    const result = await h.client.callTool({ name: "login", arguments: { wait: true } }, undefined, {
+      onprogress: (p) => {
+        progress.push(p.total! - p.progress)
+        if (progress.length === 1) void h.emulator((e) => e.approveDevice(code))
+      }
+    })
+    assert.strictEqual(structured(result as never).status, "authenticated")
+    assert.isAtLeast(progress.length, 1)
+    assert.isAbove(progress[0]!, 200)
+  })
+})
+
+describe("URL elicitation", () => {
+  const capabilities = { elicitation: { url: {} } }
+
+  it("sends the verification URL to the user instead of the model", async () => {
+    const h = await open({ capabilities })
+    const shown: Array<string> = []
+    h.client.setRequestHandler(ElicitRequestSchema, async (request) => {
+      if (request.params.mode === "url") shown.push(request.params.url)
+      return { action: "accept" }
+    })
+    const pending = structured(await h.call("login"))
+    assert.isTrue(pending.sent_to_user)
+    assert.isUndefined(pending.user_code)
+    assert.isUndefined(pending.advisory)
+    assert.deepStrictEqual(shown, [pending.verification_url])
+  })
+
+  it("cancels the login when the user declines", async () => {
+    const h = await open({ capabilities })
+    h.client.setRequestHandler(ElicitRequestSchema, async () => ({ action: "decline" }))
+    const result = await h.call("login")
+    assert.isTrue(result.isError)
+    assert.match(textOf(result), /declined/)
+    const status = (structured(await h.call("status")).profiles as Array<Record<string, unknown>>)[0]!
+    assert.isNull(status.pending_login)
+  })
+})
+
+describe("pkce login", () => {
+  it("completes when the user approves in the browser", async () => {
+    const h = await open()
+    const pending = structured(await h.call("login", { flow: "pkce" }))
+    assert.deepInclude(pending, { status: "pending", profile: "pkce" })
+    assert.isUndefined(pending.user_code)
+    // The user's browser: the consent page, then the redirect to the server's loopback receiver.
+    const redirect = await h.emulator((e) => e.authorize(pending.verification_url as string, "approve"))
+    assert.strictEqual((await fetch(redirect)).ok, true)
+    assert.strictEqual(structured(await h.call("login", { profile: "pkce", wait: true })).status, "authenticated")
+    const token = structured(await h.call("token", { profile: "pkce" }))
+    assert.strictEqual(await usersMe(h.url, token.access_token as string), 200)
+  })
+})
+
+describe("jwt, static and failures", () => {
+  it("authenticates a JWT app at once, chosen by flow", async () => {
+    const h = await open()
+    const done = structured(await h.call("login", { flow: "jwt" }))
+    assert.deepInclude(done, { status: "authenticated", profile: "jwt" })
+    const token = structured(await h.call("token", { profile: "jwt" }))
+    assert.strictEqual(await usersMe(h.url, token.access_token as string), 200)
+  })
+
+  it("fails a JWT app whose key the server does not know (the wrong region's key)", async () => {
+    const h = await open()
+    const result = await h.call("login", { profile: "other-region" })
+    assert.isTrue(result.isError)
+    assert.notMatch(textOf(result), /\n/)
+    assert.match(textOf(result), /COZE_API_BASE|region|key/i)
+    assert.isTrue((await h.call("token", { profile: "other-region" })).isError)
+  })
+
+  it("says what to do when not logged in", async () => {
+    const h = await open()
+    const result = await h.call("token")
+    assert.isTrue(result.isError)
+    assert.match(textOf(result), /login/i)
+    assert.isTrue((await h.call("refresh")).isError)
+  })
+
+  it("rejects an unknown profile and a flow the profile's app lacks", async () => {
+    const h = await open()
+    const unknown = await h.call("status", { profile: "nope" })
+    assert.isTrue(unknown.isError)
+    assert.match(textOf(unknown), /Unknown profile "nope"; configured profiles: default, pkce, jwt, other-region, pat/)
+    const mismatch = await h.call("login", { profile: "default", flow: "pkce" })
+    assert.isTrue(mismatch.isError)
+    assert.match(textOf(mismatch), /device app/)
+  })
+
+  it("serves a static token as it is", async () => {
+    const h = await open()
+    assert.deepInclude(structured(await h.call("login", { profile: "pat" })), {
+      status: "authenticated",
+      expires_at: null
+    })
+    const status = (
+      structured(await h.call("status", { profile: "pat" })).profiles as Array<Record<string, unknown>>
+    )[0]!
+    assert.deepInclude(status, { flow: "token", authenticated: true, storage: "static" })
+    assert.strictEqual(structured(await h.call("token", { profile: "pat" })).access_token, "pat_not_a_real_token")
+  })
+})
+
+describe("concurrency", () => {
+  it("refreshes an expired token once for 50 parallel token calls", async () => {
+    const h = await open()
+    const code = await startDevice(h)
+    await h.emulator((e) => e.approveDevice(code))
+    structured(await h.call("login", { wait: true }))
+    await h.advance(3600)
+    const results = await Promise.all(Array.from({ length: 50 }, () => h.call("token")))
+    const tokens = new Set(results.map((r) => structured(r).access_token))
+    assert.strictEqual(tokens.size, 1)
+    const refreshes = (await h.emulator((e) => e.requests)).filter((r) => r.grant_type === "refresh_token")
+    assert.strictEqual(refreshes.length, 1)
+  })
+})
+
+describe("leaks", () => {
+  it("keeps every token out of every result but token's", async () => {
+    const h = await open()
+    const texts: Array<string> = []
+    const issued = new Set<string>([h.apps.jwt.private_key!])
+    const record = async (name: string, args: Record<string, unknown> = {}) => {
+      const result = await h.call(name, args)
+      if (name === "token" && result.isError !== true) issued.add(structured(result).access_token as string)
+      else texts.push(textOf(result), JSON.stringify(result.structuredContent ?? {}))
+      for (const secret of await h.storedSecrets()) issued.add(secret)
+      return result
+    }
+    await record("token")
+    await record("status")
+    const code = structured(await record("login")).user_code as string
+    await h.emulator((e) => e.approveDevice(code))
+    await record("login", { wait: true })
+    await record("status")
+    await record("token")
+    await record("refresh")
+    await record("token")
+    await record("login", { profile: "jwt" })
+    await record("token", { profile: "jwt" })
+    await record("status")
+    await record("login", { profile: "other-region" })
+    await record("logout")
+    await record("refresh")
+    await record("status")
+    assert.isAtLeast(issued.size, 5)
+    for (const secret of issued) for (const text of texts) assert.notInclude(text, secret)
+  })
+})

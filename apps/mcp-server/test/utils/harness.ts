@@ -1,0 +1,162 @@
+/**
+ * An in-process server over `InMemoryTransport` against a real emulator on loopback, with a clock both can be
+ * moved forward by (the emulator's control API, and a shifted `Clock` for the server): expiry without sleeping.
+ */
+
+import { generateKeyPairSync } from "node:crypto"
+import * as Region from "@coze-auth/core/Region"
+import * as TokenStore from "@coze-auth/core/TokenStore"
+import * as DemoApps from "@coze-auth/emulator/DemoApps"
+import * as Emulator from "@coze-auth/emulator/Emulator"
+import * as EmulatorClient from "@coze-auth/emulator/EmulatorClient"
+import { FetchHttpClient } from "@effect/platform"
+import { Client } from "@modelcontextprotocol/sdk/client/index.js"
+import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js"
+import type { CallToolResult, ClientCapabilities } from "@modelcontextprotocol/sdk/types.js"
+import { Clock, Effect, Layer, ManagedRuntime, Option, Redacted } from "effect"
+import * as AppLayer from "../../src/AppLayer.js"
+import type { ProfileSpec } from "../../src/ProfileSpec.js"
+import * as Runtime from "../../src/Runtime.js"
+import { makeServer } from "../../src/Server.js"
+
+/** Real time plus an offset the test moves forward. */
+const makeShiftedClock = () => {
+  const real = Clock.make()
+  let offsetMillis = 0
+  const now = () => real.unsafeCurrentTimeMillis() + offsetMillis
+  const clock: Clock.Clock = {
+    [Clock.ClockTypeId]: Clock.ClockTypeId,
+    unsafeCurrentTimeMillis: now,
+    currentTimeMillis: Effect.sync(now),
+    unsafeCurrentTimeNanos: () => BigInt(now()) * 1_000_000n,
+    currentTimeNanos: Effect.sync(() => BigInt(now()) * 1_000_000n),
+    sleep: (duration) => real.sleep(duration)
+  }
+  const advance = (seconds: number) => {
+    offsetMillis += seconds * 1000
+  }
+  return { clock, advance }
+}
+
+export interface Harness {
+  readonly client: Client
+  readonly url: string
+  readonly apps: DemoApps.DemoApps
+  /** Runs an effect against the emulator's control API. */
+  readonly emulator: <A>(f: (emulator: EmulatorClient.Service) => Effect.Effect<A>) => Promise<A>
+  /** Moves the emulator's clock and the server's forward together. */
+  readonly advance: (seconds: number) => Promise<void>
+  readonly call: (name: string, args?: Record<string, unknown>) => Promise<CallToolResult>
+  /** Every access and refresh token the server holds right now, for leak checks. */
+  readonly storedSecrets: () => Promise<ReadonlyArray<string>>
+  readonly close: () => Promise<void>
+}
+
+export const makeHarness = async (
+  options: {
+    readonly tokenTool?: boolean
+    readonly capabilities?: ClientCapabilities
+    readonly deviceCodeTtl?: number
+  } = {}
+): Promise<Harness> => {
+  const emulatorRuntime = ManagedRuntime.make(
+    EmulatorClient.layer.pipe(
+      Layer.provideMerge(Emulator.layer({ port: 0, interval: 1, deviceCodeTtl: options.deviceCodeTtl ?? 300 })),
+      Layer.provideMerge(FetchHttpClient.layer)
+    )
+  )
+  const emulator = <A>(f: (emulator: EmulatorClient.Service) => Effect.Effect<A>) =>
+    emulatorRuntime.runPromise(Effect.flatMap(EmulatorClient.EmulatorClient, f))
+  const apps = await emulatorRuntime.runPromise(DemoApps.seed)
+  const url = apps.device.coze_api_base
+  const region = Region.custom({ apiBase: url, wwwBase: url })
+  // A key the emulator never saw: what a JWT profile pointed at the wrong region looks like.
+  const strangerKey = generateKeyPairSync("rsa", {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: "pkcs8", format: "pem" },
+    publicKeyEncoding: { type: "spki", format: "pem" }
+  }).privateKey
+  const specs: ReadonlyArray<ProfileSpec> = [
+    { name: "default", region, app: { flow: "device", clientId: apps.device.client_id } },
+    { name: "pkce", region, app: { flow: "pkce", clientId: apps.pkce.client_id, redirectUri: Option.none() } },
+    {
+      name: "jwt",
+      region,
+      app: {
+        flow: "jwt",
+        clientId: apps.jwt.client_id,
+        privateKey: Redacted.make(apps.jwt.private_key!),
+        publicKeyId: apps.jwt.public_key_id!
+      }
+    },
+    {
+      name: "other-region",
+      region,
+      app: {
+        flow: "jwt",
+        clientId: apps.jwt.client_id,
+        privateKey: Redacted.make(strangerKey),
+        publicKeyId: "unregistered"
+      }
+    },
+    { name: "pat", region, app: { flow: "token", token: Redacted.make("pat_not_a_real_token") } }
+  ]
+  const store = await Effect.runPromise(TokenStore.makeMemory)
+  const shifted = makeShiftedClock()
+  const runtime = Runtime.make(
+    AppLayer.make({
+      profiles: AppLayer.profilesLayer(Effect.succeed(specs)),
+      store: Layer.succeed(TokenStore.TokenStore, store),
+      settings: { home: "/nonexistent", tokenTool: options.tokenTool ?? true, mcpKey: Option.none() }
+    }).pipe(Layer.provide(Layer.setClock(shifted.clock)))
+  )
+  const server = makeServer(runtime, { tokenTool: options.tokenTool ?? true })
+  const client = new Client({ name: "test", version: "1.0.0" }, { capabilities: options.capabilities ?? {} })
+  const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair()
+  await Promise.all([server.connect(serverTransport), client.connect(clientTransport)])
+
+  return {
+    client,
+    url,
+    apps,
+    emulator,
+    advance: async (seconds) => {
+      await emulator((e) => e.advanceClock(seconds))
+      shifted.advance(seconds)
+    },
+    call: (name, args = {}) => client.callTool({ name, arguments: args }) as Promise<CallToolResult>,
+    storedSecrets: () =>
+      Effect.runPromise(
+        Effect.forEach(specs, (spec) => store.get(spec.name)).pipe(
+          Effect.map((tokens) =>
+            tokens
+              .flatMap(Option.toArray)
+              .flatMap((token) => [
+                Redacted.value(token.accessToken),
+                ...Option.toArray(token.refreshToken).map(Redacted.value)
+              ])
+          ),
+          Effect.orDie
+        )
+      ),
+    close: async () => {
+      await client.close()
+      await runtime.dispose()
+      await emulatorRuntime.dispose()
+    }
+  }
+}
+
+/** The text of a tool result (its one content block). */
+export const textOf = (result: CallToolResult): string =>
+  result.content.map((block) => (block.type === "text" ? block.text : "")).join("")
+
+/** `structuredContent`, typed loosely for assertions. */
+export const structured = (result: CallToolResult): Record<string, unknown> => {
+  if (result.isError === true) throw new Error(`tool failed: ${textOf(result)}`)
+  return result.structuredContent ?? {}
+}
+
+/** Calls `GET /v1/users/me` with a token; the status says whether the emulator accepts it. */
+export const usersMe = (url: string, accessToken: string) =>
+  fetch(`${url}/v1/users/me`, { headers: { authorization: `Bearer ${accessToken}` } }).then((r) => r.status)

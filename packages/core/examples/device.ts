@@ -1,0 +1,17 @@
+// The device flow for CLIs and agents: show a URL and a code, poll until the user answers.
+// Reads COZE_DEVICE_OAUTH_CLIENT_ID and COZE_API_BASE.
+import { FetchHttpClient } from "@effect/platform"
+import { Console, DateTime, Effect } from "effect"
+import * as DeviceOAuth from "../src/DeviceOAuth.js"
+
+export const program = Effect.gen(function* () {
+  const device = yield* DeviceOAuth.DeviceOAuth
+  const code = yield* device.deviceCode()
+  yield* Console.log(`Open ${code.verificationUrl} and approve (code ${code.userCode})`)
+  const token = yield* device.awaitToken(code, {
+    onProgress: ({ nextPollAt, secondsLeft }) =>
+      Console.log(`waiting… next check ${DateTime.formatIso(nextPollAt)}, ${secondsLeft}s left`)
+  })
+  yield* Console.log("logged in")
+  return token
+}).pipe(Effect.provide(DeviceOAuth.layerConfig()), Effect.provide(FetchHttpClient.layer))

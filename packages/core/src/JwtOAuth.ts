@@ -1,0 +1,261 @@
+/**
+ * Service apps: sign a short-lived RS256 JWT with the app's private key and trade it for an access token
+ * (no refresh token exists; mint a new one instead). Covers the developer and channel apps (`scope`),
+ * cross-account tokens (`accountId`) and enterprise privileged apps (`enterpriseId`), with `session_name`
+ * for per-user conversation isolation and `session_context` for device billing.
+ *
+ * @since 0.1.0
+ */
+import { FileSystem, type HttpClient } from "@effect/platform"
+import { Clock, Config, Context, Effect, Either, Layer, Option, Redacted } from "effect"
+import { SignJWT } from "jose"
+import { ConfigError, type CozeError } from "./CozeError.js"
+import { Grant } from "./Dialect.js"
+import { layerConfig as flowLayerConfig, makeClient } from "./internal/flow.js"
+import { importRsaPrivateKey } from "./internal/pem.js"
+import { randomBase64urlSync } from "./internal/random.js"
+import * as Region from "./Region.js"
+import type { Scope } from "./Scope.js"
+import type { Token } from "./Token.js"
+
+/**
+ * The `session_context` claim (enterprise flagship): which device or consumer uses the token.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface SessionContext {
+  readonly device_info?: { readonly device_id?: string; readonly custom_consumer?: string }
+}
+
+/**
+ * Per-token choices; the app's options give the defaults.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface TokenOptions {
+  /** The end user's id: isolates conversations per user. */
+  readonly sessionName?: string | undefined
+  readonly sessionContext?: SessionContext | undefined
+  readonly scope?: Scope | undefined
+  /** The access token's lifetime: default 900, at most 86399 (longer is clamped, with a warning). */
+  readonly durationSeconds?: number | undefined
+  /** Cross-account: the workspace owner's or organization's id (`/account/{id}/token`). Wins over `enterpriseId`. */
+  readonly accountId?: string | undefined
+  /** Enterprise privileged apps (`/enterprise_id/{id}/token`). */
+  readonly enterpriseId?: string | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category Models
+ */
+export interface Options extends TokenOptions {
+  readonly clientId: string
+  /** The PKCS#8 or PKCS#1 PEM; imported once, here. */
+  readonly privateKey: Redacted.Redacted<string>
+  /** The key's fingerprint shown in the console, sent as the JWT `kid`. */
+  readonly publicKeyId: string
+  readonly region?: Region.Region | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category Models
+ */
+export interface Service {
+  readonly clientId: string
+  readonly region: Region.Region
+  /** A new access token from a freshly signed JWT. */
+  readonly token: (options?: TokenOptions) => Effect.Effect<Token, CozeError>
+}
+
+/**
+ * @since 0.1.0
+ * @category Context
+ */
+export class JwtOAuth extends Context.Tag("@coze-auth/core/JwtOAuth")<JwtOAuth, Service>() {}
+
+/**
+ * The JWT's own lifetime, independent of the token's: it is used once, right away.
+ *
+ * @since 0.1.0
+ * @category Constants
+ */
+export const jwtLifetimeSeconds = 600
+
+/**
+ * @since 0.1.0
+ * @category Constants
+ */
+export const defaultDurationSeconds = 900
+
+/**
+ * The longest access token Coze issues.
+ *
+ * @since 0.1.0
+ * @category Constants
+ */
+export const maxDurationSeconds = 86399
+
+/**
+ * Signs one JWT per call (fresh `iat`, `exp`, 32-byte `jti`).
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export type Signer = (claims?: {
+  readonly sessionName?: string | undefined
+  readonly sessionContext?: SessionContext | undefined
+}) => Effect.Effect<Redacted.Redacted<string>>
+
+const privateKeySetting = "COZE_JWT_OAUTH_PRIVATE_KEY"
+
+/**
+ * Imports the key once and returns the signer `token` uses; exposed for benchmarks and custom grants.
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const makeSigner = (options: {
+  readonly clientId: string
+  readonly privateKey: Redacted.Redacted<string>
+  readonly publicKeyId: string
+  readonly region?: Region.Region | undefined
+}): Effect.Effect<Signer, ConfigError> =>
+  Effect.map(importRsaPrivateKey(options.privateKey, privateKeySetting), (key): Signer => {
+    const header = { alg: "RS256", typ: "JWT", kid: options.publicKeyId }
+    const audience = Region.jwtAudience(options.region ?? Region.com)
+    const signAt = (issuedAt: number, claims: Parameters<Signer>[0] = {}) =>
+      new SignJWT({
+        ...(claims.sessionName === undefined ? {} : { session_name: claims.sessionName }),
+        ...(claims.sessionContext === undefined ? {} : { session_context: claims.sessionContext })
+      })
+        .setProtectedHeader(header)
+        .setIssuer(options.clientId)
+        .setAudience(audience)
+        .setIssuedAt(issuedAt)
+        .setExpirationTime(issuedAt + jwtLifetimeSeconds)
+        .setJti(randomBase64urlSync(32))
+        .sign(key)
+    return (claims) =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        Effect.promise(() => signAt(Math.floor(now / 1000), claims)).pipe(Effect.map(Redacted.make))
+      )
+  })
+
+const clampDuration = (seconds: number): Effect.Effect<number> =>
+  seconds > maxDurationSeconds
+    ? Effect.as(
+        Effect.logWarning(`durationSeconds ${seconds} exceeds Coze's maximum; using ${maxDurationSeconds}`),
+        maxDurationSeconds
+      )
+    : Effect.succeed(Math.max(1, Math.floor(seconds)))
+
+/**
+ * Fails with a `ConfigError` naming `COZE_JWT_OAUTH_PRIVATE_KEY` when the PEM is not an RSA private key.
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const make = (options: Options): Effect.Effect<Service, ConfigError, HttpClient.HttpClient> =>
+  Effect.gen(function* () {
+    const { clientId } = options
+    const sign = yield* makeSigner(options)
+    const client = yield* makeClient({ flow: "jwt", clientId, region: options.region })
+    return {
+      clientId,
+      region: client.region,
+      token: (request = {}) =>
+        Effect.gen(function* () {
+          const choice = <K extends keyof TokenOptions>(key: K): TokenOptions[K] => request[key] ?? options[key]
+          const jwt = yield* sign({ sessionName: choice("sessionName"), sessionContext: choice("sessionContext") })
+          return yield* client.token(
+            Grant.JwtBearer({
+              jwt,
+              durationSeconds: yield* clampDuration(choice("durationSeconds") ?? defaultDurationSeconds),
+              scope: choice("scope"),
+              accountId: choice("accountId"),
+              enterpriseId: choice("enterpriseId")
+            })
+          )
+        })
+    }
+  })
+
+/**
+ * The PEM itself, or a file to read it from.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export type KeySource = Either.Either<Redacted.Redacted<string>, { readonly path: string }>
+
+/**
+ * `COZE_JWT_OAUTH_CLIENT_ID`, `COZE_JWT_OAUTH_PUBLIC_KEY_ID`, `COZE_JWT_OAUTH_PRIVATE_KEY` or else
+ * `COZE_JWT_OAUTH_PRIVATE_KEY_FILE_PATH`, and the region from `COZE_API_BASE` / `COZE_WWW_BASE`.
+ *
+ * @since 0.1.0
+ * @category Config
+ */
+export const config: Config.Config<Omit<Options, "privateKey"> & { readonly privateKey: KeySource }> = Config.all({
+  clientId: Config.nonEmptyString("COZE_JWT_OAUTH_CLIENT_ID"),
+  publicKeyId: Config.nonEmptyString("COZE_JWT_OAUTH_PUBLIC_KEY_ID"),
+  privateKey: Config.nonEmptyString(privateKeySetting).pipe(
+    Config.map((pem): KeySource => Either.right(Redacted.make(pem))),
+    Config.orElse(() =>
+      Config.nonEmptyString("COZE_JWT_OAUTH_PRIVATE_KEY_FILE_PATH").pipe(
+        Config.map((path): KeySource => Either.left({ path }))
+      )
+    )
+  ),
+  region: Region.config
+})
+
+/**
+ * Reads a key file through the platform's `FileSystem` when one is provided (`@coze-auth/node` does).
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const readKey = (source: KeySource): Effect.Effect<Redacted.Redacted<string>, ConfigError> =>
+  Either.match(source, {
+    onRight: Effect.succeed,
+    onLeft: ({ path }) =>
+      Effect.gen(function* () {
+        const setting = "COZE_JWT_OAUTH_PRIVATE_KEY_FILE_PATH"
+        const fs = yield* Effect.serviceOption(FileSystem.FileSystem)
+        if (Option.isNone(fs)) {
+          return yield* new ConfigError({
+            description: `${setting} is set but no FileSystem is provided to read it`,
+            field: setting,
+            hint: "provide NodeFileSystem.layer (or set COZE_JWT_OAUTH_PRIVATE_KEY)"
+          })
+        }
+        const unreadable = (reason: string) =>
+          new ConfigError({ description: `${setting}: cannot read ${path} (${reason})`, field: setting })
+        const pem = yield* Effect.mapError(fs.value.readFileString(path), (error) =>
+          unreadable(error._tag === "SystemError" ? error.reason : "bad argument")
+        )
+        return Redacted.make(pem)
+      })
+  })
+
+/**
+ * @since 0.1.0
+ * @category Layers
+ */
+export const layer = (options: Options): Layer.Layer<JwtOAuth, ConfigError, HttpClient.HttpClient> =>
+  Layer.effect(JwtOAuth, make(options))
+
+/**
+ * @since 0.1.0
+ * @category Layers
+ */
+export const layerConfig = (
+  options: Config.Config<Omit<Options, "privateKey"> & { readonly privateKey: KeySource }> = config
+): Layer.Layer<JwtOAuth, ConfigError, HttpClient.HttpClient> =>
+  flowLayerConfig(JwtOAuth, options, (loaded) =>
+    Effect.flatMap(readKey(loaded.privateKey), (privateKey) => make({ ...loaded, privateKey }))
+  )

@@ -1,0 +1,138 @@
+/**
+ * The authorization-code flow of a public client (a SPA, a CLI, a desktop app) with PKCE: a CSPRNG verifier
+ * per login, S256 by default and plain when asked, no client secret anywhere.
+ *
+ * @since 0.1.0
+ */
+import type { HttpClient } from "@effect/platform"
+import { Config, Context, Effect, Layer, Option, type Redacted } from "effect"
+import type { ConfigError, CozeError } from "./CozeError.js"
+import { Grant } from "./Dialect.js"
+import { layerConfig as flowLayerConfig, makeClient, redirectUri } from "./internal/flow.js"
+import * as Pkce from "./Pkce.js"
+import * as Region from "./Region.js"
+import type { Token } from "./Token.js"
+
+/**
+ * @since 0.1.0
+ * @category Models
+ */
+export interface Options {
+  readonly clientId: string
+  /** The default redirect URI; each call may give its own. */
+  readonly redirectUri?: string | undefined
+  readonly region?: Region.Region | undefined
+  /** Characters in each verifier, 43 (default) to 128. */
+  readonly verifierLength?: number | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category Models
+ */
+export interface AuthorizationUrl {
+  readonly url: string
+  readonly state: string
+  /** Keep it for `exchange`; it never leaves this login. */
+  readonly codeVerifier: Redacted.Redacted<string>
+}
+
+/**
+ * @since 0.1.0
+ * @category Models
+ */
+export interface Service {
+  readonly clientId: string
+  readonly region: Region.Region
+  readonly authorizationUrl: (options?: {
+    readonly redirectUri?: string | undefined
+    readonly method?: Pkce.Method | undefined
+    readonly workspaceId?: string | undefined
+    readonly state?: string | undefined
+  }) => Effect.Effect<AuthorizationUrl, ConfigError>
+  readonly exchange: (options: {
+    readonly code: string
+    readonly codeVerifier: Redacted.Redacted<string>
+    readonly redirectUri?: string | undefined
+  }) => Effect.Effect<Token, CozeError>
+  /** The refresh token rotates: the one passed in is dead once this succeeds. */
+  readonly refresh: (refreshToken: Redacted.Redacted<string>) => Effect.Effect<Token, CozeError>
+}
+
+/**
+ * @since 0.1.0
+ * @category Context
+ */
+export class PkceOAuth extends Context.Tag("@coze-auth/core/PkceOAuth")<PkceOAuth, Service>() {}
+
+const redirectSetting = "COZE_PKCE_OAUTH_REDIRECT_URI"
+
+/**
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const make = (options: Options): Effect.Effect<Service, never, HttpClient.HttpClient> =>
+  Effect.gen(function* () {
+    const { clientId } = options
+    const client = yield* makeClient({ flow: "pkce", clientId, region: options.region })
+    return {
+      clientId,
+      region: client.region,
+      authorizationUrl: (request = {}) =>
+        Effect.gen(function* () {
+          const uri = yield* redirectUri(request.redirectUri, options.redirectUri, redirectSetting)
+          const state = request.state ?? (yield* Pkce.state)
+          const method = request.method ?? "S256"
+          const codeVerifier = yield* Pkce.verifier(options.verifierLength)
+          const url = client.dialect.authorizationUrl(client.region, {
+            clientId,
+            redirectUri: uri,
+            state,
+            workspaceId: request.workspaceId,
+            codeChallenge: { value: yield* Pkce.challenge(codeVerifier, method), method }
+          })
+          return { url, state, codeVerifier }
+        }),
+      exchange: (request) =>
+        Effect.gen(function* () {
+          const uri = yield* redirectUri(request.redirectUri, options.redirectUri, redirectSetting)
+          return yield* client.token(
+            Grant.AuthorizationCode({
+              clientId,
+              code: request.code,
+              redirectUri: uri,
+              codeVerifier: request.codeVerifier
+            })
+          )
+        }),
+      refresh: client.refresh
+    }
+  })
+
+/**
+ * `COZE_PKCE_OAUTH_CLIENT_ID`, `COZE_PKCE_OAUTH_REDIRECT_URI` (optional) and the region from `COZE_API_BASE` /
+ * `COZE_WWW_BASE`.
+ *
+ * @since 0.1.0
+ * @category Config
+ */
+export const config: Config.Config<Options> = Config.all({
+  clientId: Config.nonEmptyString("COZE_PKCE_OAUTH_CLIENT_ID"),
+  redirectUri: Config.option(Config.nonEmptyString(redirectSetting)).pipe(Config.map(Option.getOrUndefined)),
+  region: Region.config
+})
+
+/**
+ * @since 0.1.0
+ * @category Layers
+ */
+export const layer = (options: Options): Layer.Layer<PkceOAuth, never, HttpClient.HttpClient> =>
+  Layer.effect(PkceOAuth, make(options))
+
+/**
+ * @since 0.1.0
+ * @category Layers
+ */
+export const layerConfig = (
+  options: Config.Config<Options> = config
+): Layer.Layer<PkceOAuth, ConfigError, HttpClient.HttpClient> => flowLayerConfig(PkceOAuth, options, make)

@@ -1,0 +1,62 @@
+/**
+ * RSA private keys from PEM for WebCrypto: PKCS#8 as is, PKCS#1 (`BEGIN RSA PRIVATE KEY`, what openssl and
+ * coze-js users often have) wrapped into PKCS#8 first. Pure WebCrypto, so it runs outside Node too.
+ */
+import { Effect, Redacted } from "effect"
+import { ConfigError } from "../CozeError.js"
+
+const derLength = (length: number): Array<number> =>
+  length < 0x80
+    ? [length]
+    : length < 0x100
+      ? [0x81, length]
+      : length < 0x10000
+        ? [0x82, length >> 8, length & 0xff]
+        : [0x83, length >> 16, (length >> 8) & 0xff, length & 0xff]
+
+const der = (tag: number, content: Uint8Array): Uint8Array<ArrayBuffer> =>
+  Uint8Array.from([tag, ...derLength(content.length), ...content])
+
+/** `SEQUENCE { OID rsaEncryption, NULL }` */
+const rsaAlgorithm = [0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00]
+
+/** PKCS#8 `PrivateKeyInfo { version 0, rsaEncryption, OCTET STRING pkcs1 }` around a PKCS#1 key. */
+const pkcs1ToPkcs8 = (pkcs1: Uint8Array): Uint8Array<ArrayBuffer> =>
+  der(0x30, Uint8Array.from([0x02, 0x01, 0x00, ...rsaAlgorithm, ...der(0x04, pkcs1)]))
+
+const pemBlock = /-----BEGIN (RSA )?PRIVATE KEY-----([\s\S]*?)-----END \1?PRIVATE KEY-----/
+
+const fromBase64 = (text: string): Uint8Array<ArrayBuffer> | undefined => {
+  try {
+    return Uint8Array.from(atob(text.replace(/\s+/g, "")), (char) => char.charCodeAt(0))
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Imports an RS256 signing key; a PEM that is not an RSA private key fails with a `ConfigError` naming
+ * `setting` (never showing the key). Escaped newlines (`\n` in an env var) are accepted.
+ */
+export const importRsaPrivateKey = (
+  pem: Redacted.Redacted<string>,
+  setting: string
+): Effect.Effect<CryptoKey, ConfigError> => {
+  const invalid = (what: string) =>
+    new ConfigError({
+      description: `${setting} ${what}`,
+      field: setting,
+      hint: "use the private_key.pem downloaded from the Coze console (PKCS#8 or PKCS#1 PEM)"
+    })
+  const match = pemBlock.exec(Redacted.value(pem).replace(/\\n/g, "\n"))
+  const body = match === null ? undefined : fromBase64(match[2]!)
+  if (match === null || body === undefined) return Effect.fail(invalid("is not a PEM private key"))
+  const pkcs8 = match[1] === undefined ? body : pkcs1ToPkcs8(body)
+  return Effect.tryPromise({
+    try: () =>
+      globalThis.crypto.subtle.importKey("pkcs8", pkcs8, { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" }, false, [
+        "sign"
+      ]),
+    catch: () => invalid("is not a valid RSA private key")
+  })
+}

@@ -1,0 +1,17 @@
+/**
+ * CSPRNG bytes and base64url, through WebCrypto so core runs in browsers and edge runtimes too.
+ */
+import { Effect } from "effect"
+
+export const base64url = (bytes: Uint8Array): string => {
+  let binary = ""
+  for (const byte of bytes) binary += String.fromCharCode(byte)
+  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "")
+}
+
+/** `size` bytes from `crypto.getRandomValues`, base64url without padding. */
+export const randomBase64urlSync = (size: number): string =>
+  base64url(globalThis.crypto.getRandomValues(new Uint8Array(size)))
+
+/** `randomBase64urlSync` as an Effect. */
+export const randomBase64url = (size: number): Effect.Effect<string> => Effect.sync(() => randomBase64urlSync(size))

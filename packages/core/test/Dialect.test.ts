@@ -1,0 +1,105 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Duration, FastCheck } from "effect"
+import * as CozeError from "../src/CozeError.js"
+import * as Dialect from "../src/Dialect.js"
+import * as Region from "../src/Region.js"
+
+const decode = (status: number, body: unknown, region: Region.Region = Region.com) =>
+  Dialect.decodeError({ status, logId: "LOG", body }, region)
+
+describe("Dialect.decodeError", () => {
+  it.prop(
+    "any status and any JSON give a typed error without throwing",
+    [FastCheck.integer({ min: 100, max: 599 }), FastCheck.jsonValue()],
+    ([status, body]) => CozeError.isCozeError(decode(status, body))
+  )
+
+  it.prop(
+    "any object with either naming scheme gives a typed error",
+    [
+      FastCheck.integer({ min: 100, max: 599 }),
+      FastCheck.record(
+        {
+          error_code: FastCheck.oneof(FastCheck.string(), FastCheck.constant(null)),
+          error_message: FastCheck.oneof(FastCheck.string(), FastCheck.jsonValue()),
+          error: FastCheck.string(),
+          error_description: FastCheck.string(),
+          code: FastCheck.oneof(FastCheck.integer(), FastCheck.string()),
+          msg: FastCheck.jsonValue(),
+          detail: FastCheck.jsonValue()
+        },
+        { requiredKeys: [] }
+      )
+    ],
+    ([status, body]) => CozeError.isCozeError(decode(status, body))
+  )
+
+  it("maps both naming schemes, access_deny, 4100 and hints", () => {
+    const cases: Array<[number, unknown, CozeError.CozeError["_tag"]]> = [
+      [400, { error_code: "authorization_pending" }, "AuthorizationPending"],
+      [400, { error: "slow_down", error_description: "slow" }, "SlowDown"],
+      [400, { error: "access_denied" }, "AccessDenied"],
+      [400, { error_code: "access_deny", error_message: "invalid app type" }, "AccessDenied"],
+      [
+        400,
+        { error_code: "access_deny", error_message: "app: x is currently deactivated by the owner" },
+        "AppDisabled"
+      ],
+      [400, { error_code: "expired_token" }, "ExpiredToken"],
+      [400, { error_code: "invalid_grant" }, "InvalidGrant"],
+      [401, { error_code: "invalid_client", error_message: "/" }, "InvalidClient"],
+      [400, { error_code: "invalid_request" }, "InvalidRequest"],
+      [400, { error_code: "unsupported_grant_type" }, "UnsupportedGrantType"],
+      [500, { error_code: "internal_error" }, "ServerError"],
+      [200, { error_code: "authorization_pending" }, "AuthorizationPending"],
+      [401, { code: 4100, msg: "authentication is invalid", detail: { logid: "X" } }, "Unauthorized"],
+      [403, { code: 4101, msg: "no permission" }, "Unauthorized"],
+      [503, "<html>", "ServerError"],
+      [404, "<html>", "MalformedResponse"]
+    ]
+    for (const [status, body, tag] of cases) assert.strictEqual(decode(status, body)._tag, tag, JSON.stringify(body))
+  })
+
+  it("hints at the other region, unregistered keys and redirect URIs", () => {
+    assert.include(
+      decode(401, { error_code: "invalid_client" }, Region.com).message,
+      "COZE_API_BASE=https://api.coze.cn"
+    )
+    assert.include(
+      decode(401, { error_code: "invalid_client", error_message: "invalid jwt: kid not been registred" }).message,
+      "public key id"
+    )
+    assert.include(decode(401, { code: 4100, msg: "x" }, Region.cn).message, "https://api.coze.com")
+    assert.include(decode(400, { error_code: "invalid_request", error_message: "invalid redirect_uri" }).message, "%23")
+    const server = decode(503, {})
+    assert.isTrue(server._tag === "ServerError" && server.retryAfter === undefined)
+    const later = Dialect.decodeError({ status: 429, body: {}, retryAfter: Duration.seconds(3) }, Region.com)
+    assert.isTrue(later._tag === "ServerError" && Duration.equals(later.retryAfter!, Duration.seconds(3)))
+  })
+})
+
+describe("Dialect.coze.authorizationUrl", () => {
+  const awkward = FastCheck.tuple(
+    FastCheck.webUrl({ withFragments: true, withQueryParameters: true }),
+    FastCheck.string({ unit: "grapheme" }),
+    FastCheck.constantFrom("#frag", " a b", "é/ü?x=1&y=2", "%23", "🙂")
+  ).map(([url, tail, odd]) => `${url}${odd}${tail}`)
+
+  it.prop(
+    "redirect URIs with #, spaces and unicode round-trip exactly",
+    [awkward, FastCheck.string()],
+    ([redirectUri, state]) => {
+      const url = new URL(
+        Dialect.coze.authorizationUrl(Region.cn, { clientId: "1.app.coze", redirectUri, state, workspaceId: "w/1" })
+      )
+      return (
+        url.origin === "https://www.coze.cn" &&
+        url.pathname === "/api/permission/oauth2/workspace_id/w%2F1/authorize" &&
+        url.hash === "" &&
+        url.searchParams.get("redirect_uri") === redirectUri &&
+        url.searchParams.get("state") === state &&
+        url.searchParams.get("response_type") === "code"
+      )
+    }
+  )
+})

@@ -1,0 +1,60 @@
+import { inspect } from "node:util"
+import { EmulatorClient } from "@coze-auth/emulator/EmulatorClient"
+import { assert, describe, it } from "@effect/vitest"
+import { Cause, Effect, Inspectable, Logger, LogLevel, Option, Redacted } from "effect"
+import * as WebOAuth from "../src/WebOAuth.js"
+import { emulatorRegion, TestEmulator } from "./utils/index.js"
+
+const redirectUri = "http://127.0.0.1:3000/callback"
+
+/** Every way a value could end up in front of someone. */
+const renderings = (value: unknown): Array<string> => [
+  String(value),
+  JSON.stringify(value) ?? "",
+  Inspectable.format(value),
+  inspect(value, { depth: 10 }),
+  value instanceof Error ? `${value.message} ${value.stack ?? ""}` : ""
+]
+
+describe("secrets", () => {
+  it.scoped("no token, error, log line or rendering shows a secret", () =>
+    Effect.gen(function* () {
+      const lines: Array<string> = []
+      const capture = Logger.map(Logger.logfmtLogger, (line) => {
+        lines.push(line)
+      })
+      const emulator = yield* EmulatorClient
+      const app = yield* emulator.createApp({ type: "web", redirect_uris: [redirectUri] })
+      const options = {
+        clientId: app.client_id,
+        clientSecret: Redacted.make(app.client_secret!),
+        redirectUri,
+        region: yield* emulatorRegion
+      }
+      const web = yield* WebOAuth.make(options)
+      const { state, url } = yield* web.authorizationUrl()
+      const code = new URL(yield* emulator.authorize(url, "approve")).searchParams.get("code")!
+      const token = yield* web.exchange({ code, state, expectedState: state })
+      const refreshToken = Option.getOrThrow(token.refreshToken)
+      yield* web.refresh(refreshToken)
+      const reused = yield* Effect.flip(web.refresh(refreshToken))
+      const wrong = yield* WebOAuth.make({ ...options, clientSecret: Redacted.make("the-wrong-secret") })
+      const invalidClient = yield* Effect.flip(wrong.refresh(refreshToken))
+
+      yield* Effect.logError("login", token, reused, invalidClient, Cause.fail(invalidClient)).pipe(
+        Effect.provide(Logger.replace(Logger.defaultLogger, capture)),
+        Logger.withMinimumLogLevel(LogLevel.All)
+      )
+
+      const secrets = [
+        app.client_secret!,
+        "the-wrong-secret",
+        Redacted.value(token.accessToken),
+        Redacted.value(refreshToken)
+      ]
+      const shown = [...[token, reused, invalidClient, options].flatMap(renderings), ...lines].join("\n")
+      assert.isNotEmpty(lines)
+      for (const secret of secrets) assert.notInclude(shown, secret)
+    }).pipe(Effect.provide(TestEmulator()))
+  )
+})

@@ -1,0 +1,190 @@
+/**
+ * A `TokenStore` in files that several processes on one machine can share: one file per profile at
+ * `<home>/tokens/<profile>.json`, mode 0600 inside a 0700 directory, replaced atomically (write a temporary
+ * file, fsync, rename: `write-file-atomic`), so a reader — or a crash — sees the old credential or the new
+ * one, never a torn file.
+ *
+ * `withLock` holds a cross-process lock (`proper-lockfile`: a `<profile>.json.lock` directory, refreshed
+ * while held, taken over once it is 10 s stale, so a killed process cannot wedge the others) for the whole
+ * read → refresh → write. Whoever takes it must re-read: another process may have refreshed meanwhile.
+ * `Credentials` does exactly that.
+ *
+ * @since 0.1.0
+ */
+
+import * as fs from "node:fs/promises"
+import * as os from "node:os"
+import * as path from "node:path"
+import { TokenStoreError } from "@coze-auth/core/CozeError"
+import { Token } from "@coze-auth/core/Token"
+import * as TokenStore from "@coze-auth/core/TokenStore"
+import { Config, type ConfigError, Effect, Layer, Option, Schema } from "effect"
+import * as lockfile from "proper-lockfile"
+import writeFileAtomic from "write-file-atomic"
+
+/**
+ * What a token file holds. The version lets a later release migrate old files instead of rejecting them.
+ *
+ * @since 0.1.0
+ * @category Schemas
+ */
+export const TokenFile = Schema.parseJson(
+  Schema.Struct({ version: Schema.Literal(1), profile: Schema.String, token: Token }),
+  { space: 2 }
+)
+
+/** Profile names become file names: no separators, no dot files, nothing a shell would mangle. */
+const profilePattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
+
+/**
+ * The lock is considered abandoned after this long without its holder touching it (proper-lockfile's
+ * default; the holder touches it every 5 s while it works).
+ */
+const staleMillis = 10_000
+
+/** Waiting for a lock gives up after ~30 s: three stale periods. */
+const lockRetries = { retries: 300, factor: 1, minTimeout: 20, maxTimeout: 100, randomize: true }
+
+/**
+ * `COZE_AUTH_HOME`, else `$XDG_CONFIG_HOME/coze-auth`, else `~/.config/coze-auth`.
+ *
+ * @since 0.1.0
+ * @category Config
+ */
+export const home: Config.Config<string> = Config.string("COZE_AUTH_HOME").pipe(
+  Config.orElse(() => Config.map(Config.string("XDG_CONFIG_HOME"), (xdg) => path.join(xdg, "coze-auth"))),
+  Config.orElse(() => Config.succeed(path.join(os.homedir(), ".config", "coze-auth")))
+)
+
+const failure = (description: string, hint: string) => (cause: unknown) =>
+  new TokenStoreError({ description, hint, cause })
+
+const isMissing = (cause: unknown) => (cause as NodeJS.ErrnoException | undefined)?.code === "ENOENT"
+
+/**
+ * A file store rooted at `home` (created with mode 0700 on first write).
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const make = (options: { readonly home: string }): Effect.Effect<TokenStore.Service> =>
+  Effect.sync(() => {
+    const directory = path.join(path.resolve(options.home), "tokens")
+    const fileOf = (profile: string) => path.join(directory, `${profile}.json`)
+    const inProcess = TokenStore.makeProfileLocks()
+
+    const checked = (profile: string) =>
+      profilePattern.test(profile)
+        ? Effect.succeed(fileOf(profile))
+        : Effect.fail(
+            new TokenStoreError({
+              description: `invalid profile name "${profile.slice(0, 80)}"`,
+              hint: "use letters, digits, '.', '_' and '-' (at most 64, not starting with a dot)"
+            })
+          )
+
+    const ensureDirectory = Effect.tryPromise({
+      try: async () => {
+        await fs.mkdir(directory, { recursive: true, mode: 0o700 })
+        await fs.chmod(directory, 0o700)
+      },
+      catch: failure(`cannot create ${directory}`, "check the permissions of COZE_AUTH_HOME")
+    })
+
+    const get = (profile: string) =>
+      Effect.gen(function* () {
+        const file = yield* checked(profile)
+        const text = yield* Effect.tryPromise({ try: () => fs.readFile(file, "utf8"), catch: (cause) => cause }).pipe(
+          Effect.map(Option.some),
+          Effect.catchIf(isMissing, () => Effect.succeed(Option.none<string>())),
+          Effect.mapError(failure(`cannot read ${file}`, "check its permissions"))
+        )
+        if (Option.isNone(text)) return Option.none<Token>()
+        const decoded = yield* Schema.decode(TokenFile)(text.value).pipe(
+          Effect.mapError(
+            () =>
+              new TokenStoreError({
+                description: `${file} is not a coze-auth token file (corrupt or from another version)`,
+                hint: `delete it and log in again for profile "${profile}"`
+              })
+          )
+        )
+        return Option.some(decoded.token)
+      })
+
+    const set = (profile: string, token: Token) =>
+      Effect.gen(function* () {
+        const file = yield* checked(profile)
+        const text = yield* Schema.encode(TokenFile)({ version: 1, profile, token }).pipe(
+          Effect.mapError(failure(`cannot encode the credential of profile "${profile}"`, "report this as a bug"))
+        )
+        yield* ensureDirectory
+        yield* Effect.tryPromise({
+          try: () => writeFileAtomic(file, `${text}\n`, { mode: 0o600, fsync: true }),
+          catch: failure(`cannot write ${file}`, "check the free space and the permissions of COZE_AUTH_HOME")
+        })
+      })
+
+    const remove = (profile: string) =>
+      Effect.flatMap(checked(profile), (file) =>
+        Effect.tryPromise({ try: () => fs.unlink(file), catch: (cause) => cause }).pipe(
+          Effect.as(true),
+          Effect.catchIf(isMissing, () => Effect.succeed(false)),
+          Effect.mapError(failure(`cannot delete ${file}`, "check its permissions"))
+        )
+      )
+
+    const acquire = (file: string) =>
+      Effect.tryPromise({
+        try: () =>
+          lockfile.lock(file, {
+            realpath: false,
+            stale: staleMillis,
+            retries: lockRetries,
+            // Taken over after going stale (this process froze for 10 s): the write that follows is still
+            // atomic; the worst case is one refresh token spent twice, reported as NotAuthenticated.
+            onCompromised: () => {}
+          }),
+        catch: failure(
+          `cannot lock ${file} within 30 s`,
+          `another process holds ${file}.lock; if no coze-auth process is running, delete that directory`
+        )
+      })
+
+    const withLock: TokenStore.Service["withLock"] = (profile, effect) =>
+      Effect.flatMap(checked(profile), (file) =>
+        inProcess(
+          profile,
+          Effect.acquireUseRelease(
+            Effect.zipRight(ensureDirectory, acquire(file)),
+            () => effect,
+            (release) => Effect.promise(() => release().catch(() => undefined))
+          )
+        )
+      )
+
+    return { location: fileOf, get, set, remove, withLock }
+  })
+
+/**
+ * The file store at `options.home`, or at the configured `home` (`COZE_AUTH_HOME`, …) when omitted.
+ *
+ * @since 0.1.0
+ * @category Layers
+ */
+export const layer = (options?: { readonly home?: string | undefined }): Layer.Layer<TokenStore.TokenStore> =>
+  options?.home === undefined
+    ? Layer.orDie(layerConfig(home))
+    : Layer.effect(TokenStore.TokenStore, make({ home: options.home }))
+
+/**
+ * @since 0.1.0
+ * @category Layers
+ */
+export const layerConfig = (
+  config: Config.Config<string> = home
+): Layer.Layer<TokenStore.TokenStore, ConfigError.ConfigError> =>
+  Layer.effect(
+    TokenStore.TokenStore,
+    Effect.flatMap(config, (home) => make({ home }))
+  )

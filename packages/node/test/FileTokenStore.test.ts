@@ -1,0 +1,129 @@
+import * as fs from "node:fs/promises"
+import * as os from "node:os"
+import * as path from "node:path"
+import * as CozeError from "@coze-auth/core/CozeError"
+import * as TokenStore from "@coze-auth/core/TokenStore"
+import { assert, describe, it } from "@effect/vitest"
+import { ConfigProvider, Deferred, Effect, Fiber, Option, Redacted } from "effect"
+import * as FileTokenStore from "../src/FileTokenStore.js"
+import { numberedToken } from "./fixtures/tokens.js"
+
+const tempHome = Effect.acquireRelease(
+  Effect.promise(() => fs.mkdtemp(path.join(os.tmpdir(), "coze-auth-store-"))),
+  (home) => Effect.promise(() => fs.rm(home, { recursive: true, force: true }))
+)
+
+const storeIn = (home: string) => FileTokenStore.make({ home })
+
+const accessOf = (token: Option.Option<{ readonly accessToken: Redacted.Redacted }>) =>
+  Option.getOrNull(Option.map(token, (t) => Redacted.value(t.accessToken)))
+
+describe("FileTokenStore", () => {
+  it.scoped("round-trips a token in <home>/tokens/<profile>.json, 0600 inside 0700", () =>
+    Effect.gen(function* () {
+      const home = yield* tempHome
+      const store = yield* storeIn(home)
+      assert.isTrue(Option.isNone(yield* store.get("work")))
+      yield* store.set("work", numberedToken(1))
+      const file = path.join(home, "tokens", "work.json")
+      assert.strictEqual(store.location("work"), file)
+      assert.strictEqual(accessOf(yield* store.get("work")), "at-1")
+      const [fileMode, dirMode] = yield* Effect.promise(() => Promise.all([fs.stat(file), fs.stat(path.dirname(file))]))
+      assert.strictEqual(fileMode.mode & 0o777, 0o600)
+      assert.strictEqual(dirMode.mode & 0o777, 0o700)
+      const onDisk = JSON.parse(yield* Effect.promise(() => fs.readFile(file, "utf8")))
+      assert.deepStrictEqual([onDisk.version, onDisk.profile, onDisk.token.accessToken], [1, "work", "at-1"])
+      assert.isTrue(yield* store.remove("work"))
+      assert.isFalse(yield* store.remove("work"))
+      assert.isTrue(Option.isNone(yield* store.get("work")))
+    })
+  )
+
+  it.scoped("a corrupt file is a TokenStoreError naming the file and what to do", () =>
+    Effect.gen(function* () {
+      const home = yield* tempHome
+      const store = yield* storeIn(home)
+      yield* store.set("work", numberedToken(1))
+      yield* Effect.promise(() => fs.writeFile(store.location("work"), '{"version":1,"tok'))
+      const error = yield* Effect.flip(store.get("work"))
+      assert.instanceOf(error, CozeError.TokenStoreError)
+      assert.include(error.message, store.location("work"))
+      assert.include(error.message, "log in again")
+    })
+  )
+
+  it.scoped("rejects profile names that are not plain file names", () =>
+    Effect.gen(function* () {
+      const store = yield* storeIn(yield* tempHome)
+      for (const profile of ["../evil", "a/b", ".hidden", "", "x".repeat(65)]) {
+        const error = yield* Effect.flip(store.get(profile))
+        assert.strictEqual(error._tag, "TokenStoreError")
+      }
+    })
+  )
+
+  it.live("withLock excludes a second store on the same home (another process) until released", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const home = yield* tempHome
+        const [a, b] = [yield* storeIn(home), yield* storeIn(home)]
+        const inside = yield* Deferred.make<void>()
+        const leave = yield* Deferred.make<void>()
+        const holder = yield* Effect.fork(
+          a.withLock("work", Effect.zipRight(Deferred.succeed(inside, undefined), Deferred.await(leave)))
+        )
+        yield* Deferred.await(inside)
+        const order: Array<string> = []
+        const waiter = yield* Effect.fork(
+          b.withLock(
+            "work",
+            Effect.sync(() => order.push("b"))
+          )
+        )
+        yield* Effect.sleep("300 millis")
+        order.push("a releases")
+        yield* Deferred.succeed(leave, undefined)
+        yield* Fiber.join(holder)
+        yield* Fiber.join(waiter)
+        assert.deepStrictEqual(order, ["a releases", "b"])
+      })
+    )
+  )
+
+  it.live("a lock left by a dead process is taken over once stale", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const home = yield* tempHome
+        const store = yield* storeIn(home)
+        yield* store.set("work", numberedToken(1))
+        const lock = `${store.location("work")}.lock`
+        yield* Effect.promise(async () => {
+          await fs.mkdir(lock)
+          const past = new Date(Date.now() - 60_000)
+          await fs.utimes(lock, past, past)
+        })
+        const value = yield* store.withLock("work", store.get("work"))
+        assert.strictEqual(accessOf(value), "at-1")
+      })
+    )
+  )
+
+  it.effect("layerConfig reads COZE_AUTH_HOME, else XDG_CONFIG_HOME", () =>
+    Effect.gen(function* () {
+      const locationWith = (env: ReadonlyArray<[string, string]>) =>
+        Effect.map(TokenStore.TokenStore, (store) => store.location("p")).pipe(
+          Effect.provide(FileTokenStore.layerConfig()),
+          Effect.withConfigProvider(ConfigProvider.fromMap(new Map(env)))
+        )
+      assert.strictEqual(
+        yield* locationWith([
+          ["COZE_AUTH_HOME", "/srv/auth"],
+          ["XDG_CONFIG_HOME", "/xdg"]
+        ]),
+        "/srv/auth/tokens/p.json"
+      )
+      assert.strictEqual(yield* locationWith([["XDG_CONFIG_HOME", "/xdg"]]), "/xdg/coze-auth/tokens/p.json")
+      assert.strictEqual(yield* locationWith([]), path.join(os.homedir(), ".config", "coze-auth", "tokens", "p.json"))
+    })
+  )
+})

@@ -1,0 +1,96 @@
+import * as TokenStore from "@coze-auth/core/TokenStore"
+import * as Chromium from "@coze-auth/emulator/Chromium"
+import { assert, describe, it } from "@effect/vitest"
+import { Deferred, Effect, Fiber, Layer, Option, Redacted, Ref, TestClock } from "effect"
+import * as Browser from "../src/Browser.js"
+import * as Login from "../src/Login.js"
+import { deviceApp, pkceApp, TestEmulator } from "./utils/emulator.js"
+
+const TestLayer = TestEmulator().pipe(Layer.provideMerge(TokenStore.layerMemory))
+
+const storedAccess = (profile: string) =>
+  Effect.flatMap(TokenStore.TokenStore, (store) =>
+    Effect.map(
+      store.get(profile),
+      Option.map((token) => Redacted.value(token.accessToken))
+    )
+  )
+
+describe("Login.device", () => {
+  it.scoped("returns the pending login at once, reports progress, stores the token", () =>
+    Effect.gen(function* () {
+      const { emulator, client } = yield* deviceApp()
+      const progress = yield* Ref.make<ReadonlyArray<Login.LoginProgress>>([])
+      const login = yield* Login.device({
+        profile: "work",
+        client,
+        onProgress: (p) => Ref.update(progress, (all) => [...all, p])
+      })
+      assert.strictEqual(login.pending.flow, "device")
+      assert.include(login.pending.verificationUrl, "user_code=")
+      const userCode = Option.getOrThrow(login.pending.userCode)
+      yield* TestClock.adjust("5 seconds") // first poll: still pending
+      yield* emulator.approveDevice(userCode)
+      yield* TestClock.adjust("5 seconds")
+      const token = yield* login.completion
+      assert.deepStrictEqual(yield* storedAccess("work"), Option.some(Redacted.value(token.accessToken)))
+      assert.deepStrictEqual(
+        (yield* Ref.get(progress)).map((p) => p.attempt),
+        [1, 2]
+      )
+    }).pipe(Effect.provide(TestLayer))
+  )
+
+  it.scoped("cancel interrupts the polling; nothing is stored", () =>
+    Effect.gen(function* () {
+      const { client } = yield* deviceApp()
+      const login = yield* Login.device({ profile: "work", client })
+      const waiting = yield* Effect.fork(login.completion)
+      yield* login.cancel
+      yield* TestClock.adjust("1 minute")
+      assert.isTrue((yield* Fiber.await(waiting))._tag === "Failure")
+      assert.isTrue(Option.isNone(yield* storedAccess("work")))
+    }).pipe(Effect.provide(TestLayer))
+  )
+})
+
+describe("Login.pkce", () => {
+  it.live(
+    "completes end to end in headless Chromium against the consent page",
+    () =>
+      Effect.gen(function* () {
+        const { client } = yield* pkceApp()
+        const page = yield* Chromium.page
+        const visited = yield* Deferred.make<void>()
+        // The "system browser" is Chromium: it follows the authorize URL to the consent page and approves.
+        const chromium = Layer.succeed(Browser.Browser, {
+          open: (url) =>
+            Effect.promise(async () => {
+              await page.goto(url)
+              await page.click("#approve")
+              await page.waitForURL(/127\.0\.0\.1:\d+\/callback/)
+            }).pipe(Effect.zipRight(Deferred.succeed(visited, undefined)), Effect.asVoid)
+        })
+        const login = yield* Login.pkce({ profile: "browser", client }).pipe(Effect.provide(chromium))
+        assert.strictEqual(login.pending.flow, "pkce")
+        assert.isTrue(Option.isNone(login.pending.userCode))
+        const token = yield* login.completion
+        yield* Deferred.await(visited)
+        assert.include(yield* Effect.promise(() => page.content()), "close this tab")
+        assert.strictEqual(token.flow, "pkce")
+        assert.deepStrictEqual(yield* storedAccess("browser"), Option.some(Redacted.value(token.accessToken)))
+      }).pipe(Effect.provide(TestLayer), Effect.scoped),
+    60_000
+  )
+
+  it.live("a denial on the consent page fails the login with AccessDenied", () =>
+    Effect.gen(function* () {
+      const { emulator, client } = yield* pkceApp()
+      const login = yield* Login.pkce({ profile: "denied", client, openBrowser: false })
+      // No browser here: the user would open pending.verificationUrl by hand.
+      const redirect = yield* emulator.authorize(login.pending.verificationUrl, "deny")
+      yield* Effect.promise(() => fetch(redirect))
+      assert.strictEqual((yield* Effect.flip(login.completion))._tag, "AccessDenied")
+    }).pipe(Effect.provide(TestLayer), Effect.provide(Browser.layerUnavailable), Effect.scoped)
+  )
+})
