@@ -1,19 +1,22 @@
 /**
  * What a profile is before it is wired to a flow: a name, a region and an app. The default profile comes from
  * the Coze env vars (architecture §3); more come from `profiles.json` in `COZE_AUTH_HOME`, a map from profile
- * name to an entry shaped like the Coze console's downloadable app JSON:
+ * name to the Coze console's downloadable app JSON (decoded and checked by core's `OAuthApp`), with `region`,
+ * `redirect_uri` and `private_key_file` added, or to a static token read from a named env var:
  *
  * ```json
  * { "cn": { "client_type": "device", "client_id": "…", "coze_api_base": "https://api.coze.cn" },
- *   "bot": { "client_type": "jwt", "client_id": "…", "public_key_id": "…", "private_key_file": "bot.pem", "region": "cn" } }
+ *   "bot": { "client_type": "jwt", "client_id": "…", "public_key_id": "…", "private_key_file": "bot.pem", "region": "cn" },
+ *   "pat": { "client_type": "token", "token_env": "COZE_CN_TOKEN", "region": "cn" } }
  * ```
  */
 
 import * as path from "node:path"
 import * as CozeError from "@coze-auth/core/CozeError"
+import * as OAuthApp from "@coze-auth/core/OAuthApp"
 import * as Region from "@coze-auth/core/Region"
 import { FileSystem } from "@effect/platform"
-import { Config, Effect, Option, ParseResult, Redacted, Schema } from "effect"
+import { Config, Effect, Option, Predicate, Redacted, Schema } from "effect"
 
 export type App =
   | { readonly flow: "token"; readonly token: Redacted.Redacted }
@@ -40,7 +43,6 @@ const configError = (field: string, description: string, hint?: string) =>
 const readKeyFile = (file: string, field: string) =>
   FileSystem.FileSystem.pipe(
     Effect.flatMap((fs) => fs.readFileString(file)),
-    Effect.map(Redacted.make),
     Effect.mapError(() =>
       configError(field, `cannot read the private key file ${file}`, "check the path and its permissions")
     )
@@ -94,7 +96,8 @@ export const fromEnv: Effect.Effect<
               onSome: Effect.succeed,
               onNone: () =>
                 Option.match(c.jwtPrivateKeyFile, {
-                  onSome: (file) => readKeyFile(file, "COZE_JWT_OAUTH_PRIVATE_KEY_FILE_PATH"),
+                  onSome: (file) =>
+                    Effect.map(readKeyFile(file, "COZE_JWT_OAUTH_PRIVATE_KEY_FILE_PATH"), Redacted.make),
                   onNone: () =>
                     configError(
                       "COZE_JWT_OAUTH_PRIVATE_KEY",
@@ -124,56 +127,86 @@ export const fromEnv: Effect.Effect<
 // ---------------------------------------------------------------------------------------------------------------
 // More profiles, from profiles.json
 
-const Entry = Schema.Struct({
+/** An app entry: the console's JSON (core's schema and checks) plus what a profile adds. */
+const AppEntry = Schema.Struct({
+  ...OAuthApp.ConsoleJson.fields,
+  // A web app needs a server of its own to receive the code; the pkce app of the same Coze app does the job here.
   client_type: Schema.Literal("device", "pkce", "jwt"),
-  client_id: Schema.NonEmptyTrimmedString,
   region: Schema.optional(Schema.Literal("com", "cn")),
-  coze_api_base: Schema.optional(Schema.String),
-  coze_www_base: Schema.optional(Schema.String),
   redirect_uri: Schema.optional(Schema.String),
-  private_key: Schema.optional(Schema.Redacted(Schema.String)),
-  private_key_file: Schema.optional(Schema.String),
-  public_key_id: Schema.optional(Schema.String)
+  private_key_file: Schema.optional(Schema.String)
 })
 
-const ProfilesFile = Schema.Record({ key: Schema.String.pipe(Schema.pattern(/^[A-Za-z0-9._-]{1,64}$/)), value: Entry })
+/** A static token, named by the environment variable that holds it: the file keeps no secret. */
+const TokenEntry = Schema.Struct({
+  client_type: Schema.Literal("token"),
+  token_env: Schema.String.pipe(Schema.pattern(/^[A-Za-z_][A-Za-z0-9_]*$/)),
+  region: AppEntry.fields.region,
+  coze_api_base: AppEntry.fields.coze_api_base,
+  coze_www_base: AppEntry.fields.coze_www_base
+})
+
+const ProfilesFile = Schema.Record({
+  key: Schema.String.pipe(Schema.pattern(/^[A-Za-z0-9._-]{1,64}$/)),
+  value: Schema.Unknown
+})
 
 export const fileName = "profiles.json"
 
-const regionOf = (entry: typeof Entry.Type): Region.Region =>
+const malformed = { client_type: "must be one of device, pkce, jwt, token", region: "must be com or cn" }
+
+/** `coze_api_base` wins over the `region` shorthand; coze.com when neither is given. */
+const regionOf = (entry: Pick<typeof AppEntry.Type, "region" | "coze_api_base" | "coze_www_base">): Region.Region =>
   entry.coze_api_base !== undefined
     ? Region.fromApiBase(entry.coze_api_base, entry.coze_www_base)
     : entry.region === "cn"
       ? Region.cn
       : Region.com
 
-const appOf = (name: string, entry: typeof Entry.Type, home: string) =>
-  Effect.gen(function* () {
-    switch (entry.client_type) {
-      case "device":
-        return { flow: "device", clientId: entry.client_id } satisfies App
-      case "pkce":
-        return {
-          flow: "pkce",
-          clientId: entry.client_id,
-          redirectUri: Option.fromNullable(entry.redirect_uri)
-        } satisfies App
-      case "jwt": {
-        const field = (f: string) => `${fileName}: ${name}.${f}`
-        if (entry.public_key_id === undefined)
-          return yield* configError(field("public_key_id"), `profile "${name}" is a jwt app without public_key_id`)
-        const privateKey =
-          entry.private_key ??
-          (entry.private_key_file === undefined
-            ? yield* configError(
-                field("private_key"),
-                `profile "${name}" is a jwt app without private_key or private_key_file`
-              )
-            : yield* readKeyFile(path.resolve(home, entry.private_key_file), field("private_key_file")))
-        return { flow: "jwt", clientId: entry.client_id, privateKey, publicKeyId: entry.public_key_id } satisfies App
-      }
-    }
+/** `private_key_file` stands in for `private_key`: read first, so the console's checks see a key. */
+const withKeyFile = (entry: unknown, at: string, home: string) => {
+  if (!Predicate.isRecord(entry) || typeof entry.private_key_file !== "string" || entry.private_key !== undefined)
+    return Effect.succeed(entry)
+  const file = path.resolve(home, entry.private_key_file)
+  return Effect.map(readKeyFile(file, `${at}.private_key_file`), (private_key): unknown => ({ ...entry, private_key }))
+}
+
+const appOf = (app: OAuthApp.AppOf<typeof AppEntry.Type.client_type>, entry: typeof AppEntry.Type): App => {
+  switch (app._tag) {
+    case "Device":
+      return { flow: "device", clientId: app.clientId }
+    case "Pkce":
+      return { flow: "pkce", clientId: app.clientId, redirectUri: Option.fromNullable(entry.redirect_uri) }
+    case "Jwt":
+      return { flow: "jwt", clientId: app.clientId, privateKey: app.privateKey, publicKeyId: app.publicKeyId }
+  }
+}
+
+const specOf = (
+  name: string,
+  entry: unknown,
+  home: string
+): Effect.Effect<ProfileSpec, CozeError.ConfigError, FileSystem.FileSystem> => {
+  const options = { at: `${fileName}: ${name}`, malformed }
+  if (Predicate.isRecord(entry) && entry.client_type === "token")
+    return Effect.gen(function* () {
+      const decoded = yield* OAuthApp.decodeJson(TokenEntry, options)(entry)
+      const token = yield* Config.redacted(decoded.token_env).pipe(
+        Effect.mapError(() =>
+          configError(
+            `${options.at}.token_env`,
+            `profile "${name}" reads its token from ${decoded.token_env}, which is not set`,
+            `set ${decoded.token_env} in the server's environment`
+          )
+        )
+      )
+      return { name, region: regionOf(decoded), app: { flow: "token", token } }
+    })
+  return Effect.gen(function* () {
+    const [app, decoded] = yield* OAuthApp.fromJsonWith(AppEntry, options)(yield* withKeyFile(entry, options.at, home))
+    return { name, region: regionOf(decoded), app: appOf(app, decoded) }
   })
+}
 
 /** The profiles in `<home>/profiles.json`; none when the file does not exist. */
 export const fromFile = (
@@ -187,20 +220,8 @@ export const fromFile = (
     const text = yield* fs
       .readFileString(file)
       .pipe(Effect.mapError(() => configError(fileName, `cannot read ${file}`, "check its permissions")))
-    const entries = yield* Schema.decodeUnknown(Schema.parseJson(ProfilesFile))(text).pipe(
-      Effect.mapError((error) => {
-        const [issue] = ParseResult.ArrayFormatter.formatErrorSync(error)
-        const at = issue === undefined || issue.path.length === 0 ? "" : `: ${issue.path.join(".")}`
-        return configError(
-          `${fileName}${at}`,
-          `${file}${at}: ${issue?.message ?? "malformed"}`,
-          "see docs/mcp.md for the profiles file format"
-        )
-      })
-    )
-    return yield* Effect.forEach(Object.entries(entries), ([name, entry]) =>
-      Effect.map(appOf(name, entry, home), (app): ProfileSpec => ({ name, region: regionOf(entry), app }))
-    )
+    const entries = yield* OAuthApp.decodeJson(ProfilesFile, { at: fileName })(text)
+    return yield* Effect.forEach(Object.entries(entries), ([name, entry]) => specOf(name, entry, home))
   })
 
 /** Every configured profile, the default one (if any) first; an env-configured default wins over the file's. */

@@ -52,8 +52,15 @@ const seeded = Effect.gen(function* () {
   return specsOf(apps, url)
 })
 
+/**
+ * The whole server runs on the emulator's clock, so `POST /__emulator/clock` ages the tokens it holds and its
+ * pending logins as well as the emulator's: time travel needs no `min_valid_seconds` trick.
+ */
+const emulatorClock = Layer.unwrapEffect(Effect.map(Emulator.Emulator, ({ clock }) => Layer.setClock(clock)))
+
 /** A one-second polling interval keeps the sandbox's device logins snappy. */
 export const profiles = profilesLayer(seeded).pipe(
+  Layer.provide(emulatorClock),
   Layer.provide(EmulatorClient.layer.pipe(Layer.provideMerge(Emulator.layer({ port: 0, interval: 1 })))),
   Layer.orDie
 )

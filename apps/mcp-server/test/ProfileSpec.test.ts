@@ -3,7 +3,7 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { NodeFileSystem } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
-import { ConfigProvider, Effect } from "effect"
+import { ConfigProvider, Effect, Option, Redacted } from "effect"
 import * as ProfileSpec from "../src/ProfileSpec.js"
 
 const home = (profiles?: unknown) => {
@@ -52,15 +52,45 @@ describe("ProfileSpec", () => {
     })
   )
 
-  it.effect("names the field at fault in a malformed file", () =>
+  it.effect("reads entries as the console's app JSON, a key from its file and a token from the env", () =>
+    Effect.gen(function* () {
+      const dir = home({
+        bot: { client_type: "jwt", client_id: "jwt-id", public_key_id: "kid", private_key_file: "bot.pem" },
+        web: { client_type: "pkce", client_id: "pkce-id", redirect_uri: "http://127.0.0.1:8080/cb" },
+        pat: { client_type: "token", token_env: "COZE_CN_TOKEN", region: "cn" }
+      })
+      writeFileSync(path.join(dir, "bot.pem"), "PEM")
+      const [bot, web, pat] = yield* load(dir, { COZE_CN_TOKEN: "pat_cn" })
+      assert.isTrue(bot?.app.flow === "jwt" && Redacted.value(bot.app.privateKey) === "PEM")
+      assert.deepStrictEqual(web?.app, {
+        flow: "pkce",
+        clientId: "pkce-id",
+        redirectUri: Option.some("http://127.0.0.1:8080/cb")
+      })
+      assert.isTrue(pat?.app.flow === "token" && Redacted.value(pat.app.token) === "pat_cn")
+      assert.strictEqual(pat?.region.name, "cn")
+    })
+  )
+
+  it.effect("names every field at fault in a malformed file, in core's format", () =>
     Effect.gen(function* () {
       const wrongType = yield* Effect.flip(load(home({ bot: { client_type: "web", client_id: "x" } })))
       assert.strictEqual(wrongType._tag, "ConfigError")
       assert.strictEqual(wrongType.field, "profiles.json: bot.client_type")
-      const noKeyId = yield* Effect.flip(load(home({ bot: { client_type: "jwt", client_id: "x", private_key: "k" } })))
-      assert.strictEqual(noKeyId.field, "profiles.json: bot.public_key_id")
+      assert.include(wrongType.message, "client_type must be one of device, pkce, jwt, token")
+      const jwt = yield* Effect.flip(load(home({ bot: { client_type: "jwt", client_id: "", region: "eu" } })))
+      assert.strictEqual(
+        jwt.field,
+        ["client_id", "region", "private_key", "public_key_id"].map((f) => `profiles.json: bot.${f}`).join(", ")
+      )
+      const noKeyFile = yield* Effect.flip(
+        load(home({ bot: { client_type: "jwt", client_id: "x", public_key_id: "k", private_key_file: "nope.pem" } }))
+      )
+      assert.strictEqual(noKeyFile.field, "profiles.json: bot.private_key_file")
+      const noEnv = yield* Effect.flip(load(home({ pat: { client_type: "token", token_env: "COZE_CN_TOKEN" } })))
+      assert.strictEqual(noEnv.field, "profiles.json: pat.token_env")
       const notJson = yield* Effect.flip(load(home("{")))
-      assert.match(notJson.message, /profiles\.json/)
+      assert.match(notJson.message, /profiles\.json is not a JSON object/)
     })
   )
 })

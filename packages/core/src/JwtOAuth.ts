@@ -7,8 +7,8 @@
  * @since 0.1.0
  */
 import { FileSystem, type HttpClient } from "@effect/platform"
-import { Clock, Config, Context, Effect, Either, Layer, Option, Redacted } from "effect"
-import { SignJWT } from "jose"
+import { Config, Context, Effect, Either, Layer, Option, Redacted } from "effect"
+import { CompactSign } from "jose"
 import { ConfigError, type CozeError } from "./CozeError.js"
 import { Grant } from "./Dialect.js"
 import { layerConfig as flowLayerConfig, makeClient } from "./internal/flow.js"
@@ -112,8 +112,13 @@ export type Signer = (claims?: {
 
 const privateKeySetting = "COZE_JWT_OAUTH_PRIVATE_KEY"
 
+const utf8 = new TextEncoder()
+
 /**
  * Imports the key once and returns the signer `token` uses; exposed for benchmarks and custom grants.
+ *
+ * jose's `CompactSign` signs the claims (RS256 over WebCrypto) under a header built once; `SignJWT` would
+ * copy and re-validate the claims on every call.
  *
  * @since 0.1.0
  * @category Constructors
@@ -125,23 +130,26 @@ export const makeSigner = (options: {
   readonly region?: Region.Region | undefined
 }): Effect.Effect<Signer, ConfigError> =>
   Effect.map(importRsaPrivateKey(options.privateKey, privateKeySetting), (key): Signer => {
-    const header = { alg: "RS256", typ: "JWT", kid: options.publicKeyId }
+    const header = Object.freeze({ alg: "RS256", typ: "JWT", kid: options.publicKeyId })
     const audience = Region.jwtAudience(options.region ?? Region.com)
-    const signAt = (issuedAt: number, claims: Parameters<Signer>[0] = {}) =>
-      new SignJWT({
+    const signAt = (issuedAt: number, claims: Parameters<Signer>[0] = {}): Promise<Redacted.Redacted<string>> => {
+      const payload = {
         ...(claims.sessionName === undefined ? {} : { session_name: claims.sessionName }),
-        ...(claims.sessionContext === undefined ? {} : { session_context: claims.sessionContext })
-      })
+        ...(claims.sessionContext === undefined ? {} : { session_context: claims.sessionContext }),
+        iss: options.clientId,
+        aud: audience,
+        iat: issuedAt,
+        exp: issuedAt + jwtLifetimeSeconds,
+        jti: randomBase64urlSync(32)
+      }
+      return new CompactSign(utf8.encode(JSON.stringify(payload)))
         .setProtectedHeader(header)
-        .setIssuer(options.clientId)
-        .setAudience(audience)
-        .setIssuedAt(issuedAt)
-        .setExpirationTime(issuedAt + jwtLifetimeSeconds)
-        .setJti(randomBase64urlSync(32))
         .sign(key)
+        .then(Redacted.make)
+    }
     return (claims) =>
-      Effect.flatMap(Clock.currentTimeMillis, (now) =>
-        Effect.promise(() => signAt(Math.floor(now / 1000), claims)).pipe(Effect.map(Redacted.make))
+      Effect.clockWith((clock) =>
+        Effect.promise(() => signAt(Math.floor(clock.unsafeCurrentTimeMillis() / 1000), claims))
       )
   })
 

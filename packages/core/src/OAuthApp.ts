@@ -69,27 +69,43 @@ const required: Record<ConsoleJson["client_type"], ReadonlyArray<keyof ConsoleJs
 
 type Problem = { readonly field: string; readonly message: string }
 
-const schemaProblems = (error: ParseResult.ParseError): ReadonlyArray<Problem> =>
-  ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) => {
+/**
+ * How a decode words its problems.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface DecodeOptions {
+  /** Where the object sits, put before every field's name: `profiles.json: bot` gives `profiles.json: bot.client_id`. */
+  readonly at?: string | undefined
+  /** What to say about a malformed field instead of "is malformed", by field name (never quoting its value). */
+  readonly malformed?: Readonly<Record<string, string>> | undefined
+}
+
+/** One problem per field: a union of literals fails once per member. */
+const schemaProblems = (
+  error: ParseResult.ParseError,
+  malformed: DecodeOptions["malformed"]
+): ReadonlyArray<Problem> => {
+  const byField = new Map<string, string>()
+  for (const issue of ParseResult.ArrayFormatter.formatErrorSync(error)) {
     const field = issue.path.join(".") || "(root)"
     const message =
       issue._tag === "Missing"
         ? "is missing"
-        : field === "client_type"
-          ? "must be one of web, pkce, device, jwt"
-          : field === "(root)"
-            ? "is not a JSON object"
-            : "is malformed"
-    return { field, message }
-  })
+        : (malformed?.[field] ?? (field === "(root)" ? "is not a JSON object" : "is malformed"))
+    if (!byField.has(field)) byField.set(field, message)
+  }
+  return Array.from(byField, ([field, message]) => ({ field, message }))
+}
 
 const isObject = (input: unknown): input is Record<string, unknown> =>
   typeof input === "object" && input !== null && !Array.isArray(input)
 
-/** Missing per-type fields, judged on the raw input so they add to the schema's problems. */
-const typeProblems = (input: Record<string, unknown>): ReadonlyArray<Problem> => {
+/** Missing per-type fields, judged on the raw input so they add to the schema's problems (moot if the type is wrong). */
+const typeProblems = (input: Record<string, unknown>, found: ReadonlyArray<Problem>): ReadonlyArray<Problem> => {
   const type = input.client_type
-  if (typeof type !== "string" || !(type in required)) return []
+  if (typeof type !== "string" || !(type in required) || found.some(({ field }) => field === "client_type")) return []
   return required[type as ConsoleJson["client_type"]]
     .filter((field) => typeof input[field] !== "string" || input[field] === "")
     .map((field) => ({ field, message: `is required for client_type ${type}` }))
@@ -115,11 +131,75 @@ const toApp = (json: ConsoleJson): OAuthApp => {
   }
 }
 
-const parse = (text: string): Either.Either<unknown, ConfigError> =>
+const parse = (text: string): Either.Either<unknown, ReadonlyArray<Problem>> =>
   Either.try({
     try: () => JSON.parse(text) as unknown,
-    catch: () => fromProblems([{ field: "(root)", message: "is not valid JSON" }])
+    catch: () => [{ field: "(root)", message: "is not valid JSON" }]
   })
+
+const decodeChecked = <A, I>(
+  schema: Schema.Schema<A, I>,
+  input: string | unknown,
+  options: DecodeOptions | undefined,
+  moreProblems: (value: Record<string, unknown>, found: ReadonlyArray<Problem>) => ReadonlyArray<Problem>
+): Effect.Effect<A, ConfigError> =>
+  Effect.gen(function* () {
+    const value = typeof input === "string" ? yield* parse(input) : input
+    if (!isObject(value)) return yield* Either.left([{ field: "(root)", message: "is not a JSON object" }])
+    const decoded = Schema.decodeUnknownEither(schema, { errors: "all" })(value)
+    const found = Either.isLeft(decoded) ? schemaProblems(decoded.left, options?.malformed) : []
+    const problems = [...found, ...moreProblems(value, found)]
+    if (problems.length > 0 || Either.isLeft(decoded)) return yield* Either.left(problems)
+    return decoded.right
+  }).pipe(
+    Effect.mapError((problems) => {
+      const at = options?.at
+      return fromProblems(
+        at === undefined
+          ? problems
+          : problems.map(({ field, message }) => ({ field: field === "(root)" ? at : `${at}.${field}`, message }))
+      )
+    })
+  )
+
+/**
+ * Decodes any JSON object (text or parsed) with `schema`, failing the way `fromJson` does: one `ConfigError`
+ * naming every missing or malformed field, quoting no value.
+ *
+ * @since 0.1.0
+ * @category Decoding
+ */
+export const decodeJson =
+  <A, I>(schema: Schema.Schema<A, I>, options?: DecodeOptions) =>
+  (input: string | unknown): Effect.Effect<A, ConfigError> =>
+    decodeChecked(schema, input, options, () => [])
+
+/**
+ * Loads an extension of the console's JSON: `schema` is `ConsoleJson`'s fields plus fields of the caller's (a
+ * profiles file adds `region`, say), maybe narrowing one (`client_type`). Checked like `fromJson`, in one pass
+ * with one `ConfigError`; succeeds with the app and everything decoded.
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const fromJsonWith =
+  <A extends ConsoleJson, I>(schema: Schema.Schema<A, I>, options?: DecodeOptions) =>
+  (input: string | unknown): Effect.Effect<readonly [AppOf<A["client_type"]>, A], ConfigError> =>
+    Effect.map(
+      decodeChecked(schema, input, options, typeProblems),
+      // `toApp` makes the variant named by `client_type`, so a narrowed type gives a narrowed app.
+      (json) => [toApp(json) as AppOf<A["client_type"]>, json] as const
+    )
+
+/**
+ * The app a `client_type` loads as: `"jwt"` gives `Jwt`, and so on.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export type AppOf<Type extends ConsoleJson["client_type"]> = Extract<OAuthApp, { readonly _tag: Capitalize<Type> }>
+
+const consoleOptions: DecodeOptions = { malformed: { client_type: "must be one of web, pkce, device, jwt" } }
 
 /**
  * Loads the console's JSON, from its text or an already parsed value.
@@ -128,11 +208,4 @@ const parse = (text: string): Either.Either<unknown, ConfigError> =>
  * @category Constructors
  */
 export const fromJson = (input: string | unknown): Effect.Effect<OAuthApp, ConfigError> =>
-  Effect.gen(function* () {
-    const value = typeof input === "string" ? yield* parse(input) : input
-    if (!isObject(value)) return yield* fromProblems([{ field: "(root)", message: "is not a JSON object" }])
-    const decoded = Schema.decodeUnknownEither(ConsoleJson, { errors: "all" })(value)
-    const problems = [...(Either.isLeft(decoded) ? schemaProblems(decoded.left) : []), ...typeProblems(value)]
-    if (problems.length > 0 || Either.isLeft(decoded)) return yield* fromProblems(problems)
-    return toApp(decoded.right)
-  })
+  Effect.map(fromJsonWith(ConsoleJson, consoleOptions)(input), ([app]) => app)

@@ -1,7 +1,7 @@
 import { EmulatorClient } from "@coze-auth/emulator/EmulatorClient"
 import { FetchHttpClient } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
-import { ConfigProvider, DateTime, Duration, Effect, Layer, Logger, Option, Redacted } from "effect"
+import { ConfigProvider, DateTime, Duration, Effect, Layer, Logger, Option, Redacted, TestClock } from "effect"
 import { decodeJwt, decodeProtectedHeader } from "jose"
 import * as JwtOAuth from "../src/JwtOAuth.js"
 import * as Region from "../src/Region.js"
@@ -87,6 +87,74 @@ describe("JwtOAuth", () => {
       assert.strictEqual(claims.session_name, "u")
       assert.deepStrictEqual(claims.session_context, { device_info: { device_id: "d" } })
       assert.notStrictEqual(decodeJwt(Redacted.value(yield* sign())).jti, claims.jti)
+    })
+  )
+
+  it.effect("writes the claims in jose's order, JSON-escaped, and omits the absent ones", () =>
+    Effect.gen(function* () {
+      const sign = yield* JwtOAuth.makeSigner({
+        clientId: 'a"b\\c.app.coze',
+        privateKey: Redacted.make(keys.pkcs8),
+        publicKeyId: "kid-1"
+      })
+      const sessionName = 'user "1" \\ ünïcode \u2028 😀'
+      const sessionContext = { device_info: { device_id: "d\n1", custom_consumer: "c" } }
+      const claims = decodeJwt(Redacted.value(yield* sign({ sessionName, sessionContext })))
+      assert.deepStrictEqual(Object.keys(claims), [
+        "session_name",
+        "session_context",
+        "iss",
+        "aud",
+        "iat",
+        "exp",
+        "jti"
+      ])
+      assert.strictEqual(claims.session_name, sessionName)
+      assert.deepStrictEqual(claims.session_context, sessionContext)
+      assert.strictEqual(claims.iss, 'a"b\\c.app.coze')
+      assert.strictEqual(claims.aud, "api.coze.com")
+      assert.deepStrictEqual(Object.keys(decodeJwt(Redacted.value(yield* sign()))), ["iss", "aud", "iat", "exp", "jti"])
+      assert.deepStrictEqual(Object.keys(decodeJwt(Redacted.value(yield* sign({ sessionName: undefined })))), [
+        "iss",
+        "aud",
+        "iat",
+        "exp",
+        "jti"
+      ])
+    })
+  )
+
+  it.effect("iat comes from the Clock", () =>
+    Effect.gen(function* () {
+      const sign = yield* JwtOAuth.makeSigner({
+        clientId: "c",
+        privateKey: Redacted.make(keys.pkcs8),
+        publicKeyId: "k"
+      })
+      yield* TestClock.adjust("1234567 seconds")
+      yield* TestClock.adjust("999 millis")
+      const claims = decodeJwt(Redacted.value(yield* sign()))
+      assert.strictEqual(claims.iat, 1234567)
+      assert.strictEqual(claims.exp, 1234567 + JwtOAuth.jwtLifetimeSeconds)
+    })
+  )
+
+  it.effect("every jti is 32 fresh random bytes, base64url, across many tokens", () =>
+    Effect.gen(function* () {
+      const sign = yield* JwtOAuth.makeSigner({
+        clientId: "c",
+        privateKey: Redacted.make(keys.pkcs8),
+        publicKeyId: "k"
+      })
+      const jtis = new Set<string>()
+      for (let i = 0; i < 150; i++) {
+        const jti = decodeJwt(Redacted.value(yield* sign())).jti!
+        assert.match(jti, /^[A-Za-z0-9_-]{43}$/)
+        const bytes = Uint8Array.from(atob(jti.replace(/-/g, "+").replace(/_/g, "/")), (char) => char.charCodeAt(0))
+        assert.strictEqual(bytes.length, 32)
+        jtis.add(jti)
+      }
+      assert.strictEqual(jtis.size, 150)
     })
   )
 

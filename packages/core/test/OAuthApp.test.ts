@@ -38,6 +38,7 @@ describe("OAuthApp", () => {
       const web = yield* Effect.flip(OAuthApp.fromJson({ client_type: "web" }))
       assert.strictEqual(web.field, "client_id, client_secret")
       const type = yield* Effect.flip(OAuthApp.fromJson({ client_type: "service", client_id: "1" }))
+      assert.strictEqual(type.field, "client_type")
       assert.include(type.message, "client_type must be one of web, pkce, device, jwt")
       assert.include((yield* Effect.flip(OAuthApp.fromJson("{oops"))).message, "not valid JSON")
       assert.include((yield* Effect.flip(OAuthApp.fromJson("[1]"))).message, "not a JSON object")

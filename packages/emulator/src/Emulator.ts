@@ -9,7 +9,7 @@
 import { createServer } from "node:http"
 import { HttpServer, type HttpServerError } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
-import { Context, Effect, Layer } from "effect"
+import { type Clock, Context, Effect, Layer } from "effect"
 import * as Router from "./internal/router.js"
 
 /**
@@ -43,12 +43,17 @@ export const defaultOptions: Options = {
 }
 
 /**
- * A running emulator. `url` (e.g. `http://127.0.0.1:54321`) is both the api base and the www base.
+ * A running emulator. `url` (e.g. `http://127.0.0.1:54321`) is both the api base and the www base. `clock` is
+ * the emulator's time (the clock it was started with, plus whatever `POST /__emulator/clock` added): a program
+ * embedding the emulator can run on it (`Layer.setClock`), so moving the emulator's clock moves its own too.
  *
  * @since 0.1.0
  * @category Context
  */
-export class Emulator extends Context.Tag("@coze-auth/emulator/Emulator")<Emulator, { readonly url: string }>() {}
+export class Emulator extends Context.Tag("@coze-auth/emulator/Emulator")<
+  Emulator,
+  { readonly url: string; readonly clock: Clock.Clock }
+>() {}
 
 /**
  * The emulator as an `HttpApp` with fresh in-memory state, to serve on any `HttpServer`. Its clock is
@@ -57,7 +62,8 @@ export class Emulator extends Context.Tag("@coze-auth/emulator/Emulator")<Emulat
  * @since 0.1.0
  * @category Constructors
  */
-export const makeHttpApp = (options?: Partial<Options>) => Router.makeHttpApp({ ...defaultOptions, ...options })
+export const makeHttpApp = (options?: Partial<Options>) =>
+  Effect.map(Router.make({ ...defaultOptions, ...options }), ({ app }) => app)
 
 /**
  * Starts the emulator on `host:port` (loopback, any free port by default); closing the scope stops it.
@@ -69,10 +75,10 @@ export const layer = (options?: Partial<Options>): Layer.Layer<Emulator, HttpSer
   Layer.scoped(
     Emulator,
     Effect.gen(function* () {
-      const { host, port } = { ...defaultOptions, ...options }
-      const app = yield* makeHttpApp(options)
-      const server = yield* NodeHttpServer.make(createServer, { host, port })
+      const settings = { ...defaultOptions, ...options }
+      const { app, clock } = yield* Router.make(settings)
+      const server = yield* NodeHttpServer.make(createServer, { host: settings.host, port: settings.port })
       yield* server.serve(app)
-      return Emulator.of({ url: HttpServer.formatAddress(server.address) })
+      return Emulator.of({ url: HttpServer.formatAddress(server.address), clock })
     })
   )

@@ -1,6 +1,6 @@
 import { HttpClientRequest } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, TestClock } from "effect"
+import { Clock, Effect, TestClock } from "effect"
 import * as Emulator from "../src/Emulator.js"
 import { EmulatorClient } from "../src/EmulatorClient.js"
 import { assertOAuthError, get, postJson, postToken, send, TestEmulator, tokenPath, userTokens } from "./utils/index.js"
@@ -135,6 +135,20 @@ describe("Emulator", () => {
         device_code: device.json.device_code
       })
       assert.strictEqual(tokens.json.expires_in, 120 + 900)
+    }).pipe(Effect.provide(TestEmulator()))
+  )
+
+  it.scoped("hands out its clock, for an embedding program to run on", () =>
+    Effect.gen(function* () {
+      const { clock } = yield* Emulator.Emulator
+      const emulator = yield* EmulatorClient
+      yield* TestClock.adjust("10 seconds")
+      yield* emulator.advanceClock(50)
+      assert.strictEqual(clock.unsafeCurrentTimeMillis(), 60_000)
+      assert.strictEqual(clock.unsafeCurrentTimeNanos(), 60_000_000_000n)
+      assert.strictEqual(yield* Effect.withClock(Clock.currentTimeMillis, clock), 60_000)
+      yield* emulator.reset
+      assert.strictEqual(yield* clock.currentTimeMillis, 10_000)
     }).pipe(Effect.provide(TestEmulator()))
   )
 

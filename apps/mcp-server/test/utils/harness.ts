@@ -1,6 +1,6 @@
 /**
- * An in-process server over `InMemoryTransport` against a real emulator on loopback, with a clock both can be
- * moved forward by (the emulator's control API, and a shifted `Clock` for the server): expiry without sleeping.
+ * An in-process server over `InMemoryTransport` against a real emulator on loopback, the server running on the
+ * emulator's clock (as the sandbox does): the control API moves both forward, expiry without sleeping.
  */
 
 import { generateKeyPairSync } from "node:crypto"
@@ -13,30 +13,11 @@ import { FetchHttpClient } from "@effect/platform"
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js"
 import type { CallToolResult, ClientCapabilities } from "@modelcontextprotocol/sdk/types.js"
-import { Clock, Effect, Layer, ManagedRuntime, Option, Redacted } from "effect"
+import { Effect, Layer, ManagedRuntime, Option, Redacted } from "effect"
 import * as AppLayer from "../../src/AppLayer.js"
 import type { ProfileSpec } from "../../src/ProfileSpec.js"
 import * as Runtime from "../../src/Runtime.js"
 import { makeServer } from "../../src/Server.js"
-
-/** Real time plus an offset the test moves forward. */
-const makeShiftedClock = () => {
-  const real = Clock.make()
-  let offsetMillis = 0
-  const now = () => real.unsafeCurrentTimeMillis() + offsetMillis
-  const clock: Clock.Clock = {
-    [Clock.ClockTypeId]: Clock.ClockTypeId,
-    unsafeCurrentTimeMillis: now,
-    currentTimeMillis: Effect.sync(now),
-    unsafeCurrentTimeNanos: () => BigInt(now()) * 1_000_000n,
-    currentTimeNanos: Effect.sync(() => BigInt(now()) * 1_000_000n),
-    sleep: (duration) => real.sleep(duration)
-  }
-  const advance = (seconds: number) => {
-    offsetMillis += seconds * 1000
-  }
-  return { clock, advance }
-}
 
 export interface Harness {
   readonly client: Client
@@ -44,7 +25,7 @@ export interface Harness {
   readonly apps: DemoApps.DemoApps
   /** Runs an effect against the emulator's control API. */
   readonly emulator: <A>(f: (emulator: EmulatorClient.Service) => Effect.Effect<A>) => Promise<A>
-  /** Moves the emulator's clock and the server's forward together. */
+  /** Moves the emulator's clock, and with it the server's. */
   readonly advance: (seconds: number) => Promise<void>
   readonly call: (name: string, args?: Record<string, unknown>) => Promise<CallToolResult>
   /** Every access and refresh token the server holds right now, for leak checks. */
@@ -68,6 +49,7 @@ export const makeHarness = async (
   const emulator = <A>(f: (emulator: EmulatorClient.Service) => Effect.Effect<A>) =>
     emulatorRuntime.runPromise(Effect.flatMap(EmulatorClient.EmulatorClient, f))
   const apps = await emulatorRuntime.runPromise(DemoApps.seed)
+  const { clock } = await emulatorRuntime.runPromise(Emulator.Emulator)
   const url = apps.device.coze_api_base
   const region = Region.custom({ apiBase: url, wwwBase: url })
   // A key the emulator never saw: what a JWT profile pointed at the wrong region looks like.
@@ -102,13 +84,12 @@ export const makeHarness = async (
     { name: "pat", region, app: { flow: "token", token: Redacted.make("pat_not_a_real_token") } }
   ]
   const store = await Effect.runPromise(TokenStore.makeMemory)
-  const shifted = makeShiftedClock()
   const runtime = Runtime.make(
     AppLayer.make({
       profiles: AppLayer.profilesLayer(Effect.succeed(specs)),
       store: Layer.succeed(TokenStore.TokenStore, store),
       settings: { home: "/nonexistent", tokenTool: options.tokenTool ?? true, mcpKey: Option.none() }
-    }).pipe(Layer.provide(Layer.setClock(shifted.clock)))
+    }).pipe(Layer.provide(Layer.setClock(clock)))
   )
   const server = makeServer(runtime, { tokenTool: options.tokenTool ?? true })
   const client = new Client({ name: "test", version: "1.0.0" }, { capabilities: options.capabilities ?? {} })
@@ -120,10 +101,7 @@ export const makeHarness = async (
     url,
     apps,
     emulator,
-    advance: async (seconds) => {
-      await emulator((e) => e.advanceClock(seconds))
-      shifted.advance(seconds)
-    },
+    advance: (seconds) => emulator((e) => Effect.asVoid(e.advanceClock(seconds))),
     call: (name, args = {}) => client.callTool({ name, arguments: args }) as Promise<CallToolResult>,
     storedSecrets: () =>
       Effect.runPromise(

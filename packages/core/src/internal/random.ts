@@ -2,12 +2,10 @@
  * CSPRNG bytes and base64url, through WebCrypto so core runs in browsers and edge runtimes too.
  */
 import { Effect } from "effect"
+import { base64url as jose } from "jose"
 
-export const base64url = (bytes: Uint8Array): string => {
-  let binary = ""
-  for (const byte of bytes) binary += String.fromCharCode(byte)
-  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "")
-}
+/** base64url without padding. */
+export const base64url = (bytes: Uint8Array): string => jose.encode(bytes)
 
 /** `size` bytes from `crypto.getRandomValues`, base64url without padding. */
 export const randomBase64urlSync = (size: number): string =>

@@ -7,7 +7,7 @@ import { createApp, setDisabled } from "./apps.js"
 import { decide } from "./authorize.js"
 import { answerDevice } from "./device.js"
 import { baseUrl, decodeJsonBody, json } from "./http.js"
-import { emptyState, getState, now, updateState } from "./state.js"
+import { advanceClock, getState, now, reset } from "./state.js"
 import { AdvanceClock, Consent, CreateApp, type Decision, UserCode } from "./wire.js"
 
 const ok = json({ ok: true })
@@ -45,7 +45,7 @@ export const controlRoutes = HttpRouter.empty.pipe(
     "/clock",
     Effect.gen(function* () {
       const { advance_seconds } = yield* decodeJsonBody(AdvanceClock)
-      yield* updateState((state) => ({ ...state, clockOffset: state.clockOffset + advance_seconds * 1000 }))
+      yield* advanceClock(advance_seconds * 1000)
       return json({ now: Math.floor((yield* now) / 1000) })
     })
   ),
@@ -53,11 +53,5 @@ export const controlRoutes = HttpRouter.empty.pipe(
     "/requests",
     Effect.map(getState, (state) => json(Chunk.toReadonlyArray(state.requests)))
   ),
-  HttpRouter.post(
-    "/reset",
-    Effect.as(
-      updateState(() => emptyState),
-      ok
-    )
-  )
+  HttpRouter.post("/reset", Effect.as(reset, ok))
 )

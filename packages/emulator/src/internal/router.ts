@@ -41,38 +41,40 @@ const newLogId = Effect.map(now, (millis) => {
 
 const isControlPath = (path: string) => path === "/__emulator" || path.startsWith("/__emulator/")
 
-/**
- * Builds the emulator's HTTP app with its own fresh state. Time is the `Clock` of the context this
- * runs in, plus the offset `POST /__emulator/clock` adds.
- */
-export const makeHttpApp = (settings: Settings) =>
-  Effect.map(makeStore(settings), (store) =>
-    Effect.gen(function* () {
-      const request = yield* HttpServerRequest.HttpServerRequest
-      const logId = request.headers["x-tt-logid"] ?? (yield* newLogId)
-      const grantType = yield* Ref.make(Option.none<string>())
-      const response = yield* routes.pipe(
-        Effect.catchTags({
-          RouteNotFound: () => Effect.succeed(oauthErrorResponse(notFound(`${request.method} ${request.url}`))),
-          OAuthError: (error) => Effect.succeed(oauthErrorResponse(error)),
-          Unauthenticated: () => Effect.succeed(unauthenticatedResponse(logId))
-        }),
-        Effect.catchAllCause((cause) =>
-          Effect.as(Effect.logError("emulator: unexpected failure", cause), internalErrorResponse)
-        ),
-        Effect.provideService(RequestContext, { logId, grantType })
-      )
-      const path = new URL(request.url, "http://emulator").pathname
-      if (!isControlPath(path)) {
-        const record = {
-          method: request.method,
-          path,
-          ...Option.match(yield* Ref.get(grantType), { onNone: () => ({}), onSome: (grant_type) => ({ grant_type }) }),
-          status: response.status,
-          at: Math.floor((yield* now) / 1000)
-        }
-        yield* updateState((state) => ({ ...state, requests: Chunk.append(state.requests, record) }))
+/** Every request, through the routes and the middleware, against one emulator's state. */
+const httpApp = (store: Store["Type"]) =>
+  Effect.gen(function* () {
+    const request = yield* HttpServerRequest.HttpServerRequest
+    const logId = request.headers["x-tt-logid"] ?? (yield* newLogId)
+    const grantType = yield* Ref.make(Option.none<string>())
+    const response = yield* routes.pipe(
+      Effect.catchTags({
+        RouteNotFound: () => Effect.succeed(oauthErrorResponse(notFound(`${request.method} ${request.url}`))),
+        OAuthError: (error) => Effect.succeed(oauthErrorResponse(error)),
+        Unauthenticated: () => Effect.succeed(unauthenticatedResponse(logId))
+      }),
+      Effect.catchAllCause((cause) =>
+        Effect.as(Effect.logError("emulator: unexpected failure", cause), internalErrorResponse)
+      ),
+      Effect.provideService(RequestContext, { logId, grantType })
+    )
+    const path = new URL(request.url, "http://emulator").pathname
+    if (!isControlPath(path)) {
+      const record = {
+        method: request.method,
+        path,
+        ...Option.match(yield* Ref.get(grantType), { onNone: () => ({}), onSome: (grant_type) => ({ grant_type }) }),
+        status: response.status,
+        at: Math.floor((yield* now) / 1000)
       }
-      return HttpServerResponse.setHeader(response, "X-Tt-Logid", logId)
-    }).pipe(Effect.provideService(Store, store))
-  )
+      yield* updateState((state) => ({ ...state, requests: Chunk.append(state.requests, record) }))
+    }
+    return HttpServerResponse.setHeader(response, "X-Tt-Logid", logId)
+  }).pipe(Effect.provideService(Store, store))
+
+/**
+ * Builds the emulator's HTTP app with its own fresh state, and the emulator's clock: the `Clock` of the
+ * context this runs in, plus the offset `POST /__emulator/clock` adds.
+ */
+export const make = (settings: Settings) =>
+  Effect.map(makeStore(settings), (store) => ({ app: httpApp(store), clock: store.clock.clock }))

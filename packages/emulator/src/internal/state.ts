@@ -6,6 +6,7 @@
 import type { KeyObject } from "node:crypto"
 import { randomBytes, randomInt } from "node:crypto"
 import { Chunk, Context, Effect, HashMap, HashSet, Option, Ref } from "effect"
+import * as ShiftedClock from "./clock.js"
 import type { AppType, RequestRecord } from "./wire.js"
 
 /** Lifetimes and polling interval, in seconds. */
@@ -76,8 +77,6 @@ export interface State {
   readonly accessTokens: HashMap.HashMap<string, Grant>
   readonly refreshTokens: HashMap.HashMap<string, Grant>
   readonly usedJtis: HashSet.HashSet<string>
-  /** Milliseconds added to the clock by `POST /__emulator/clock`. */
-  readonly clockOffset: number
   readonly requests: Chunk.Chunk<RequestRecord>
 }
 
@@ -89,7 +88,6 @@ export const emptyState: State = {
   accessTokens: HashMap.empty(),
   refreshTokens: HashMap.empty(),
   usedJtis: HashSet.empty(),
-  clockOffset: 0,
   requests: Chunk.empty()
 }
 
@@ -99,21 +97,28 @@ export class Store extends Context.Tag("@coze-auth/emulator/internal/Store")<
   {
     readonly settings: Settings
     readonly state: Ref.Ref<State>
-    /** The emulator's "now" in milliseconds: the clock it was built with plus the control offset. */
-    readonly now: Effect.Effect<number>
+    /** The clock it was built with, plus what the control API added. */
+    readonly clock: ShiftedClock.ShiftedClock
   }
 >() {}
 
 export const makeStore = (settings: Settings) =>
   Effect.gen(function* () {
     // Captured once, so requests served on other fibers still follow the builder's (possibly test) clock.
-    const clock = yield* Effect.clock
+    const clock = ShiftedClock.make(yield* Effect.clock)
     const state = yield* Ref.make(emptyState)
-    const now = Effect.zipWith(clock.currentTimeMillis, Ref.get(state), (millis, s) => millis + s.clockOffset)
-    return Store.of({ settings, state, now })
+    return Store.of({ settings, state, clock })
   })
 
-export const now = Effect.flatMap(Store, (store) => store.now)
+/** The emulator's "now", in milliseconds. */
+export const now = Effect.flatMap(Store, (store) => store.clock.clock.currentTimeMillis)
+
+export const advanceClock = (millis: number) => Effect.flatMap(Store, (store) => store.clock.advance(millis))
+
+/** Forgets everything, the clock's offset included. */
+export const reset = Effect.flatMap(Store, (store) =>
+  Effect.zipRight(Ref.set(store.state, emptyState), store.clock.reset)
+)
 
 export const getState = Effect.flatMap(Store, (store) => Ref.get(store.state))
 
