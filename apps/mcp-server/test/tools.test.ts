@@ -153,7 +153,12 @@ describe("URL elicitation", () => {
     assert.isTrue(pending.sent_to_user)
     assert.isUndefined(pending.user_code)
     assert.isUndefined(pending.advisory)
-    assert.deepStrictEqual(shown, [pending.verification_url])
+    // The user got the page with the code filled in; the model gets the page alone, never the code.
+    assert.strictEqual(shown.length, 1)
+    const userCode = new URL(shown[0]!).searchParams.get("user_code")
+    assert.isString(userCode)
+    assert.notInclude(JSON.stringify(pending), userCode!)
+    assert.strictEqual(pending.verification_url, shown[0]!.replace(/\?user_code=.*$/, ""))
   })
 
   it("cancels the login when the user declines", async () => {

@@ -96,6 +96,13 @@ const reportProgress = (request: Request, login: PendingLogin): Effect.Effect<ne
   })
 }
 
+/** The page without the code in its query: once the user has the code, the model needs neither. */
+const withoutUserCode = (url: string) => {
+  const page = new URL(url)
+  page.searchParams.delete("user_code")
+  return page.toString()
+}
+
 const authenticated = (profile: string, expiry: Option.Option<DateTime.Utc>) => ({
   status: "authenticated" as const,
   profile,
@@ -140,7 +147,7 @@ export const register = (server: McpServer, run: RunTool) =>
             status: "pending" as const,
             profile: login.profile,
             expires_at: DateTime.formatIso(login.expiresAt),
-            verification_url: login.verificationUrl,
+            verification_url: sentToUser ? withoutUserCode(login.verificationUrl) : login.verificationUrl,
             ...(sentToUser
               ? {}
               : Option.match(login.userCode, { onNone: () => ({}), onSome: (user_code) => ({ user_code }) })),
