@@ -67,6 +67,17 @@ describe("Emulator", () => {
     }).pipe(Effect.provide(TestEmulator()))
   )
 
+  it.scoped("takes control calls as JSON whatever their Content-Type (a bare curl -d works)", () =>
+    Effect.gen(function* () {
+      const formEncoded = HttpClientRequest.post("/__emulator/apps").pipe(
+        HttpClientRequest.bodyText(`{"type":"device"}`, "application/x-www-form-urlencoded")
+      )
+      const answer = yield* send(formEncoded)
+      assert.strictEqual(answer.status, 200)
+      assert.match(String((answer.json as { client_id?: unknown }).client_id), /^\d+\.app\.coze$/)
+    }).pipe(Effect.provide(TestEmulator()))
+  )
+
   it.scoped("answers a body over 64 KiB with 413 in the error shape", () =>
     Effect.gen(function* () {
       const answer = yield* postToken({ grant_type: "refresh_token", padding: "x".repeat(70 * 1024) })

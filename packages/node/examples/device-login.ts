@@ -20,6 +20,10 @@ import { Console, Effect, Layer, Option } from "effect"
 
 const profile = "default"
 
+const fail = () => {
+  process.exitCode = 1
+}
+
 /** Shows the user where to approve; a GUI would render a QR code, a CLI prints it. */
 export type Present = (pending: Login.PendingLogin) => Effect.Effect<void>
 
@@ -60,8 +64,11 @@ export const MainLayer = Layer.unwrapEffect(
 )
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  Effect.runPromise(program().pipe(Effect.flatMap(Console.log), Effect.provide(MainLayer))).catch((error) => {
-    console.error(String(error))
-    process.exitCode = 1
-  })
+  program().pipe(
+    Effect.flatMap(Console.log),
+    Effect.provide(MainLayer),
+    // Every expected failure is a typed error with a one-line message saying what to do.
+    Effect.catchAll((error) => Effect.zipRight(Console.error(`coze-auth: ${error.message}`), Effect.sync(fail))),
+    Effect.runPromise
+  )
 }

@@ -6,7 +6,7 @@ import { Chunk, Effect } from "effect"
 import { createApp, setDisabled } from "./apps.js"
 import { decide } from "./authorize.js"
 import { answerDevice } from "./device.js"
-import { baseUrl, decodeJsonBody, json } from "./http.js"
+import { baseUrl, decodeControlBody, json } from "./http.js"
 import { advanceClock, getState, now, reset } from "./state.js"
 import { AdvanceClock, Consent, CreateApp, type Decision, UserCode } from "./wire.js"
 
@@ -19,7 +19,7 @@ const setAppDisabled = (disabled: boolean) =>
   )
 
 const answerDeviceWith = (decision: Decision) =>
-  decodeJsonBody(UserCode).pipe(
+  decodeControlBody(UserCode).pipe(
     Effect.flatMap(({ user_code }) => answerDevice(user_code, decision)),
     Effect.as(ok)
   )
@@ -29,13 +29,16 @@ export const controlRoutes = HttpRouter.empty.pipe(
     "/health",
     Effect.map(baseUrl, (base) => json({ ok: true, api_base: base, www_base: base }))
   ),
-  HttpRouter.post("/apps", Effect.flatMap(decodeJsonBody(CreateApp), createApp).pipe(Effect.map((app) => json(app)))),
+  HttpRouter.post(
+    "/apps",
+    Effect.flatMap(decodeControlBody(CreateApp), createApp).pipe(Effect.map((app) => json(app)))
+  ),
   HttpRouter.post("/apps/:client_id/disable", setAppDisabled(true)),
   HttpRouter.post("/apps/:client_id/enable", setAppDisabled(false)),
   HttpRouter.post(
     "/consent",
     Effect.gen(function* () {
-      const { authorize_key, decision } = yield* decodeJsonBody(Consent)
+      const { authorize_key, decision } = yield* decodeControlBody(Consent)
       return json({ redirect: yield* decide(authorize_key, decision) })
     })
   ),
@@ -44,7 +47,7 @@ export const controlRoutes = HttpRouter.empty.pipe(
   HttpRouter.post(
     "/clock",
     Effect.gen(function* () {
-      const { advance_seconds } = yield* decodeJsonBody(AdvanceClock)
+      const { advance_seconds } = yield* decodeControlBody(AdvanceClock)
       yield* advanceClock(advance_seconds * 1000)
       return json({ now: Math.floor((yield* now) / 1000) })
     })

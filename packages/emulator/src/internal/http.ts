@@ -44,22 +44,27 @@ const readText = Effect.gen(function* () {
 const isJsonContentType = (contentType: string) =>
   contentType.split(";")[0]!.trim().toLowerCase() === "application/json"
 
-/** The JSON object body of a protocol request. */
+/** The body as a JSON object, whatever its Content-Type. */
+const readObject = Effect.gen(function* () {
+  const text = yield* readText
+  const body = yield* Effect.try({
+    try: (): unknown => JSON.parse(text),
+    catch: () => invalidRequest("body is not valid JSON")
+  })
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    return yield* invalidRequest("body must be a JSON object")
+  }
+  return body
+})
+
+/** The JSON object body of a protocol request, which must say it is JSON (as Coze requires). */
 export const readJsonObject: Effect.Effect<unknown, OAuthError, HttpServerRequest.HttpServerRequest> = Effect.gen(
   function* () {
     const request = yield* HttpServerRequest.HttpServerRequest
     if (!isJsonContentType(request.headers["content-type"] ?? "")) {
       return yield* invalidRequest("Content-Type must be application/json")
     }
-    const text = yield* readText
-    const body = yield* Effect.try({
-      try: (): unknown => JSON.parse(text),
-      catch: () => invalidRequest("body is not valid JSON")
-    })
-    if (typeof body !== "object" || body === null || Array.isArray(body)) {
-      return yield* invalidRequest("body must be a JSON object")
-    }
-    return body
+    return yield* readObject
   }
 )
 
@@ -79,8 +84,11 @@ export const decode =
       })
     )
 
-/** Reads and decodes a JSON body in one step. */
+/** Reads and decodes a protocol request's JSON body in one step. */
 export const decodeJsonBody = <A, I>(schema: Schema.Schema<A, I>) => Effect.flatMap(readJsonObject, decode(schema))
+
+/** The control API takes JSON with any Content-Type, so a bare `curl -d '{…}'` works. */
+export const decodeControlBody = <A, I>(schema: Schema.Schema<A, I>) => Effect.flatMap(readObject, decode(schema))
 
 /** Decodes the query string (absent parameters stay absent). */
 export const decodeQuery = <A, I>(schema: Schema.Schema<A, I>) =>
