@@ -53,8 +53,7 @@ const readKeyFile = (file: string, field: string) =>
 
 const env = {
   token: Config.option(Config.redacted("COZE_API_TOKEN")),
-  apiBase: Config.string("COZE_API_BASE").pipe(Config.withDefault(Region.com.apiBase)),
-  wwwBase: Config.option(Config.string("COZE_WWW_BASE")),
+  region: Region.config,
   jwtClientId: Config.option(Config.string("COZE_JWT_OAUTH_CLIENT_ID")),
   jwtPrivateKey: Config.option(Config.redacted("COZE_JWT_OAUTH_PRIVATE_KEY")),
   jwtPrivateKeyFile: Config.option(Config.string("COZE_JWT_OAUTH_PRIVATE_KEY_FILE_PATH")),
@@ -73,10 +72,8 @@ export const fromEnv: Effect.Effect<
   CozeError.ConfigError,
   FileSystem.FileSystem
 > = Effect.gen(function* () {
-  const c = yield* Config.all(env).pipe(
-    Effect.mapError((e) => configError("COZE_*", `malformed Coze environment: ${e.message}`))
-  )
-  const region = Region.fromApiBase(c.apiBase, Option.getOrUndefined(c.wwwBase))
+  const c = yield* Effect.mapError(Config.all(env), CozeError.fromConfigError)
+  const region = c.region
   const app: Option.Option<App> = yield* Option.match(c.token, {
     onSome: (token) => Effect.succeed(Option.some<App>({ flow: "token", token })),
     onNone: () =>

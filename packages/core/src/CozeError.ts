@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import { Predicate, Schema } from "effect"
+import { ConfigError as EffectConfigError, Predicate, Schema } from "effect"
 
 const TypeId = "@coze-auth/core/CozeError"
 
@@ -253,6 +253,40 @@ export class ConfigError extends Schema.TaggedError<ConfigError>(`${TypeId}/Conf
     return render(this)
   }
 }
+
+/**
+ * One `ConfigError` for many problems: `field` lists every setting at fault, the description says what is
+ * wrong with each (never quoting a value: it may be a secret).
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const configErrorOf = (
+  problems: ReadonlyArray<{ readonly field: string; readonly message: string }>
+): ConfigError =>
+  new ConfigError({
+    description: `invalid configuration: ${problems.map(({ field, message }) => `${field} ${message}`).join("; ")}`,
+    field: problems.map(({ field }) => field).join(", ")
+  })
+
+/**
+ * Effect's `ConfigError` tree (from reading `COZE_*` variables with `Config`) as one `ConfigError` naming
+ * every setting at fault.
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const fromConfigError = (error: EffectConfigError.ConfigError): ConfigError =>
+  configErrorOf(
+    EffectConfigError.reduceWithContext(error, undefined, {
+      andCase: (_, left, right) => [...left, ...right],
+      orCase: (_, left, right) => [...left, ...right],
+      invalidDataCase: (_, path, message) => [{ field: path.join("_"), message }],
+      missingDataCase: (_, path) => [{ field: path.join("_"), message: "is missing" }],
+      sourceUnavailableCase: (_, path, message) => [{ field: path.join("_"), message }],
+      unsupportedCase: (_, path, message) => [{ field: path.join("_"), message }]
+    })
+  )
 
 /**
  * There is no credential for this profile yet (or it was logged out, or its refresh token died).

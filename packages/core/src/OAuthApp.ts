@@ -6,8 +6,7 @@
  * @since 0.1.0
  */
 import { Data, Effect, Either, ParseResult, Redacted, Schema } from "effect"
-import type { ConfigError } from "./CozeError.js"
-import { fromProblems } from "./internal/configError.js"
+import { type ConfigError, configErrorOf } from "./CozeError.js"
 import * as Region from "./Region.js"
 
 /**
@@ -154,7 +153,7 @@ const decodeChecked = <A, I>(
   }).pipe(
     Effect.mapError((problems) => {
       const at = options?.at
-      return fromProblems(
+      return configErrorOf(
         at === undefined
           ? problems
           : problems.map(({ field, message }) => ({ field: field === "(root)" ? at : `${at}.${field}`, message }))

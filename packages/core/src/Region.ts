@@ -44,8 +44,10 @@ const trimSlash = (url: string) => url.replace(/\/+$/, "")
 export const custom = (options: { readonly apiBase: string; readonly wwwBase?: string | undefined }): Region => {
   const apiBase = trimSlash(options.apiBase)
   if (options.wwwBase !== undefined) return new Region({ name: "custom", apiBase, wwwBase: trimSlash(options.wwwBase) })
-  const url = new URL(apiBase)
-  if (url.hostname.startsWith("api.")) url.hostname = `www.${url.hostname.slice(4)}`
+  const url = URL.canParse(apiBase) ? new URL(apiBase) : undefined
+  if (url === undefined || !url.hostname.startsWith("api."))
+    return new Region({ name: "custom", apiBase, wwwBase: apiBase })
+  url.hostname = `www.${url.hostname.slice(4)}`
   return new Region({ name: "custom", apiBase, wwwBase: trimSlash(url.toString()) })
 }
 
@@ -101,6 +103,8 @@ const isHttpUrl = (url: string): boolean => {
   }
 }
 
+const notAUrl = (example: string) => `is not an http(s) URL (write it in full, e.g. ${example})`
+
 /**
  * The region chosen by `COZE_API_BASE` (default coze.com) and `COZE_WWW_BASE`, the names Coze's docs use.
  *
@@ -114,9 +118,9 @@ export const config: Config.Config<Region> = Config.all({
   Config.mapOrFail(({ apiBase, wwwBase }) => {
     const api = Option.getOrElse(apiBase, () => com.apiBase)
     const www = Option.getOrUndefined(wwwBase)
-    if (!isHttpUrl(api)) return Either.left(ConfigError.InvalidData(["COZE_API_BASE"], "is not an http(s) URL"))
+    if (!isHttpUrl(api)) return Either.left(ConfigError.InvalidData(["COZE_API_BASE"], notAUrl(cn.apiBase)))
     if (www !== undefined && !isHttpUrl(www)) {
-      return Either.left(ConfigError.InvalidData(["COZE_WWW_BASE"], "is not an http(s) URL"))
+      return Either.left(ConfigError.InvalidData(["COZE_WWW_BASE"], notAUrl(cn.wwwBase)))
     }
     return Either.right(fromApiBase(api, www))
   })

@@ -39,6 +39,28 @@ describe("config", () => {
     })
   )
 
+  it("a custom region derives its www host from an api. host, and never throws", () => {
+    assert.strictEqual(Region.custom({ apiBase: "https://api.example.test/" }).wwwBase, "https://www.example.test")
+    assert.strictEqual(Region.custom({ apiBase: "https://myapi.example.test" }).wwwBase, "https://myapi.example.test")
+    assert.strictEqual(Region.custom({ apiBase: "not a url" }).wwwBase, "not a url")
+  })
+
+  it.effect("a COZE_API_BASE that is not a URL is a ConfigError naming it", () =>
+    Effect.gen(function* () {
+      const error = yield* Effect.flip(
+        Effect.provide(
+          DeviceOAuth.DeviceOAuth,
+          DeviceOAuth.layerConfig().pipe(Layer.provide(FetchHttpClient.layer))
+        ).pipe(withEnv({ COZE_DEVICE_OAUTH_CLIENT_ID: "1", COZE_API_BASE: "api.coze.cn" }))
+      )
+      assert.strictEqual(error._tag, "ConfigError")
+      assert.strictEqual(
+        error.message,
+        "invalid configuration: COZE_API_BASE is not an http(s) URL (write it in full, e.g. https://api.coze.cn)"
+      )
+    })
+  )
+
   it.effect("every missing web and PKCE setting is named", () =>
     Effect.gen(function* () {
       const web = yield* Effect.flip(
