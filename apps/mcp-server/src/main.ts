@@ -32,8 +32,16 @@ const program = (commandLine: Settings.CommandLine) =>
         })
     const runtime = Runtime.make(layer)
     yield* Effect.addFinalizer(() => Effect.promise(() => runtime.dispose()))
-    // The sandbox starts now, so its banner (with the emulator's URL) comes before the first request.
+    // The sandbox starts now, so its banner (with the emulator's URL) comes before the first request. Real
+    // profiles are wired in the background: a bad key or setting shows on stderr at once (and on every tool
+    // call), without slowing the handshake.
     if (sandbox) yield* Effect.promise(() => runtime.runtime())
+    else
+      yield* runtime.runtimeEffect.pipe(
+        Effect.tapError((error) => Effect.sync(() => console.error(`coze-auth: ${error.message}`))),
+        Effect.ignore,
+        Effect.forkScoped
+      )
     if (commandLine.transport === "stdio") return yield* Stdio.serve(runtime, settings)
     const Http = yield* Effect.promise(() => import("./transports/Http.js"))
     yield* Http.serve(runtime, { ...settings, port: commandLine.port })

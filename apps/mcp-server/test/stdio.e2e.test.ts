@@ -62,4 +62,32 @@ describe("stdio, end to end", () => {
       for (const text of texts) assert.notInclude(text, secret)
     }
   })
+
+  it("reports a broken configuration on stderr at start, and on every tool call", async () => {
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [mainJs],
+      env: {
+        COZE_AUTH_HOME: tempHome(),
+        COZE_JWT_OAUTH_CLIENT_ID: "1234567890123.app.coze",
+        COZE_JWT_OAUTH_PRIVATE_KEY: "-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----",
+        COZE_JWT_OAUTH_PUBLIC_KEY_ID: "kid"
+      },
+      stderr: "pipe"
+    })
+    const stderr = watch(transport.stderr!)
+    const client = new Client({ name: "e2e", version: "1.0.0" })
+    await client.connect(transport)
+    try {
+      const [line] = await stderr.find(/^coze-auth: COZE_JWT_OAUTH_PRIVATE_KEY .*$/m)
+      assert.notInclude(line, "not a key")
+      const result = (await client.callTool({ name: "status", arguments: {} })) as CallToolResult
+      assert.isTrue(result.isError)
+      assert.match(textOf(result), /^COZE_JWT_OAUTH_PRIVATE_KEY is not a /)
+      assert.notInclude(textOf(result), "not a key")
+      assert.notInclude(stderr.text(), "    at ")
+    } finally {
+      await client.close()
+    }
+  })
 })
