@@ -1,19 +1,20 @@
 #!/usr/bin/env node
-// Headless Chromium for the page tests: Debian's `chromium` package, installed once, idempotently.
+// Headless Chromium for the page tests: `CHROMIUM_PATH` when set, else Debian's `chromium` package at
+// /usr/bin/chromium, installed once, idempotently (as root, or through passwordless sudo).
 import { spawnSync } from "node:child_process"
 import { existsSync } from "node:fs"
 
-export const chromiumPath = "/usr/bin/chromium"
+export const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium"
 
 export const ensureChromium = () => {
   if (existsSync(chromiumPath)) return true
-  if (process.platform !== "linux" || !existsSync("/usr/bin/apt-get")) {
-    console.warn(`coze-auth: ${chromiumPath} is missing; install Chromium there to run the browser tests`)
+  if (process.env.CHROMIUM_PATH !== undefined || process.platform !== "linux" || !existsSync("/usr/bin/apt-get")) {
+    console.warn(`coze-auth: ${chromiumPath} is missing; install Chromium (or set CHROMIUM_PATH) for the browser tests`)
     return false
   }
-  const sudo = process.getuid?.() === 0 ? [] : ["sudo", "-n"]
+  const asRoot = process.getuid?.() === 0
   const run = (args) =>
-    spawnSync(sudo[0] ?? args[0], [...sudo.slice(1), ...(sudo.length ? args : args.slice(1))], {
+    spawnSync(asRoot ? args[0] : "sudo", asRoot ? args.slice(1) : ["-n", ...args], {
       stdio: ["ignore", "ignore", "inherit"],
       env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" }
     }).status === 0

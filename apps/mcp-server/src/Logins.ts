@@ -33,14 +33,20 @@ export interface PendingLogin {
 }
 
 export type LoginOutcome =
-  | { readonly _tag: "Pending"; readonly login: PendingLogin }
-  | { readonly _tag: "Authenticated"; readonly profile: string; readonly token: Token }
+  /** `fresh`: this call started it, so nobody has seen its verification URL yet. */
+  | { readonly _tag: "Pending"; readonly login: PendingLogin; readonly fresh: boolean }
+  | { readonly _tag: "Authenticated"; readonly profile: string; readonly expiresAt: Option.Option<DateTime.Utc> }
 
 export interface Service {
+  /**
+   * Joins the profile's pending login, else reports it logged in (unless `force`), else starts a login:
+   * asking twice never sends the user two codes, and asking once the user approved just says so.
+   */
   readonly start: (options: {
     readonly profile: string | undefined
     readonly flow: Flow | undefined
     readonly workspaceId: Option.Option<string>
+    readonly force: boolean
   }) => Effect.Effect<LoginOutcome, CozeError | ToolError>
   readonly pending: (profile: string) => Effect.Effect<Option.Option<PendingLogin>>
   /** Why the last login of a profile failed, until the next one starts or succeeds. */
@@ -94,7 +100,7 @@ export const make = Effect.gen(function* () {
       )
       if (started._tag === "Immediate") {
         yield* Scope.close(loginScope, Exit.void)
-        return { outcome: { _tag: "Authenticated", profile: profile.name, token: started.token } }
+        return { outcome: { _tag: "Authenticated", profile: profile.name, expiresAt: started.token.expiresAt } }
       }
       const { handle } = started
       const outcome = yield* Deferred.make<Token, CozeError>()
@@ -113,11 +119,14 @@ export const make = Effect.gen(function* () {
         Effect.exit,
         Effect.flatMap((exit) =>
           Effect.gen(function* () {
-            const settled = Exit.isInterrupted(exit) ? Exit.fail(cancelled) : exit
-            yield* Deferred.done(outcome, settled)
+            // Cancelled (logout, a declined elicitation) is not a failure worth reporting in `status`.
+            const cancelledByUs = Exit.isInterrupted(exit)
+            yield* Deferred.done(outcome, cancelledByUs ? Exit.fail(cancelled) : exit)
             yield* setFailure(
               profile.name,
-              Exit.match(settled, { onSuccess: Option.none, onFailure: Cause.failureOption })
+              cancelledByUs
+                ? Option.none()
+                : Exit.match(exit, { onSuccess: Option.none, onFailure: Cause.failureOption })
             )
             yield* forget(profile.name, entry)
             yield* Scope.close(loginScope, Exit.void)
@@ -125,10 +134,10 @@ export const make = Effect.gen(function* () {
         ),
         Effect.forkIn(scope)
       )
-      return { outcome: { _tag: "Pending", login: entry.login }, entry }
+      return { outcome: { _tag: "Pending", login: entry.login, fresh: true }, entry }
     })
 
-  const start: Service["start"] = ({ flow, profile: name, workspaceId }) =>
+  const start: Service["start"] = ({ flow, force, profile: name, workspaceId }) =>
     Effect.gen(function* () {
       const profile = yield* choose(profiles, name, flow)
       if (flow !== undefined && flow !== profile.flow)
@@ -141,17 +150,38 @@ export const make = Effect.gen(function* () {
         running,
         (map): Effect.Effect<readonly [LoginOutcome, Map<string, Running>], CozeError> => {
           const existing = map.get(profile.name)
-          if (existing !== undefined) return Effect.succeed([{ _tag: "Pending", login: existing.login }, map])
-          return setFailure(profile.name, Option.none()).pipe(
-            Effect.zipRight(begin(profile, workspaceId)),
-            Effect.map(
-              ({ entry, outcome }) =>
-                [outcome, entry === undefined ? map : new Map(map).set(profile.name, entry)] as const
+          if (existing !== undefined) {
+            return Effect.succeed([{ _tag: "Pending", login: existing.login, fresh: false }, map])
+          }
+          return loggedIn(profile, force).pipe(
+            Effect.flatMap(
+              Option.match({
+                onSome: (outcome) => Effect.succeed([outcome, map] as const),
+                onNone: () => startLogin(profile, workspaceId, map)
+              })
             )
           )
         }
       )
     })
+
+  /** A profile with a stored credential is logged in already; `force` logs in again all the same. */
+  const loggedIn = (profile: Profile, force: boolean): Effect.Effect<Option.Option<LoginOutcome>, CozeError> =>
+    force
+      ? Effect.succeedNone
+      : Effect.map(profile.credentials.status, (status) =>
+          status.authenticated
+            ? Option.some({ _tag: "Authenticated", profile: profile.name, expiresAt: status.expiresAt })
+            : Option.none()
+        )
+
+  const startLogin = (profile: Profile, workspaceId: Option.Option<string>, map: Map<string, Running>) =>
+    setFailure(profile.name, Option.none()).pipe(
+      Effect.zipRight(begin(profile, workspaceId)),
+      Effect.map(
+        ({ entry, outcome }) => [outcome, entry === undefined ? map : new Map(map).set(profile.name, entry)] as const
+      )
+    )
 
   const cancel: Service["cancel"] = (profile) =>
     SynchronizedRef.get(running).pipe(

@@ -2,8 +2,10 @@
  * How this server instance is configured: the command line (`--transport`, `--port`, `--sandbox`) and the
  * environment (`COZE_AUTH_HOME`, `COZE_AUTH_MCP_KEY`, `COZE_AUTH_MCP_TOKEN_TOOL`).
  */
+
+import * as CozeError from "@coze-auth/core/CozeError"
 import * as FileTokenStore from "@coze-auth/node/FileTokenStore"
-import { Config, type ConfigError, Context, Effect, type Option, type Redacted } from "effect"
+import { Config, Context, Effect, Option, Redacted } from "effect"
 
 export interface CommandLine {
   readonly transport: "stdio" | "http"
@@ -59,9 +61,13 @@ export interface Service {
 
 export class Settings extends Context.Tag("app/Settings")<Settings, Service>() {}
 
-export const fromConfig: Effect.Effect<Service, ConfigError.ConfigError> = Effect.gen(function* () {
+export const fromConfig: Effect.Effect<Service, CozeError.ConfigError> = Effect.gen(function* () {
   const home = yield* FileTokenStore.home
   const tokenTool = yield* Config.literal("on", "off")("COZE_AUTH_MCP_TOKEN_TOOL").pipe(Config.withDefault("on"))
-  const mcpKey = yield* Config.option(Config.redacted("COZE_AUTH_MCP_KEY"))
+  // An empty key would lock every client out: treat it as unset (a key is then generated).
+  const mcpKey = Option.filter(
+    yield* Config.option(Config.redacted("COZE_AUTH_MCP_KEY")),
+    (key) => Redacted.value(key) !== ""
+  )
   return { home, tokenTool: tokenTool === "on", mcpKey }
-})
+}).pipe(Effect.mapError(CozeError.fromConfigError))

@@ -7,7 +7,7 @@ import * as TokenStore from "@coze-auth/core/TokenStore"
 import * as FileTokenStore from "@coze-auth/node/FileTokenStore"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import { Effect } from "effect"
+import { Config, Effect, Option } from "effect"
 import * as AppLayer from "./AppLayer.js"
 import * as ProfileSpec from "./ProfileSpec.js"
 import * as Runtime from "./Runtime.js"
@@ -19,6 +19,12 @@ const program = (commandLine: Settings.CommandLine) =>
     const settings = yield* Settings.fromConfig
     const specs = yield* ProfileSpec.load(settings.home)
     const sandbox = commandLine.sandbox || specs.length === 0
+    if (specs.length === 0 && Option.isSome(yield* Config.option(Config.string("COZE_WEB_OAUTH_CLIENT_ID")))) {
+      console.error(
+        "coze-auth: COZE_WEB_OAUTH_* is set, but a web app's redirect needs your own server; the MCP server logs " +
+          "in with a device, PKCE or JWT app (or COZE_API_TOKEN), so it starts the sandbox"
+      )
+    }
     const layer = sandbox
       ? AppLayer.make({
           profiles: (yield* Effect.promise(() => import("./Sandbox.js"))).profiles,

@@ -105,8 +105,9 @@ describe("device login", () => {
   it("reports a denied login", async () => {
     const h = await open()
     const code = await startDevice(h)
+    const waiting = h.call("login", { wait: true })
     await h.emulator((e) => e.denyDevice(code))
-    const result = await h.call("login", { wait: true })
+    const result = await waiting
     assert.isTrue(result.isError)
     assert.match(textOf(result), /denied/i)
     const status = (structured(await h.call("status")).profiles as Array<Record<string, unknown>>)[0]!
@@ -117,10 +118,40 @@ describe("device login", () => {
   it("reports an expired device code", async () => {
     const h = await open({ deviceCodeTtl: 60 })
     await startDevice(h)
+    const waiting = h.call("login", { wait: true })
     await h.advance(120)
-    const result = await h.call("login", { wait: true })
+    const result = await waiting
     assert.isTrue(result.isError)
     assert.match(textOf(result), /expired/i)
+  })
+
+  it("returns a fresh login at once even with wait, since the user needs its URL first", async () => {
+    const h = await open()
+    const pending = structured(await h.call("login", { wait: true }))
+    assert.strictEqual(pending.status, "pending")
+    assert.match(pending.advisory as string, /wait: true/)
+  })
+
+  it("keeps a logged-in profile logged in, unless forced", async () => {
+    const h = await open()
+    const code = await startDevice(h)
+    await h.emulator((e) => e.approveDevice(code))
+    assert.strictEqual(structured(await h.call("login", { wait: true })).status, "authenticated")
+    const again = structured(await h.call("login"))
+    assert.strictEqual(again.status, "authenticated")
+    assert.isString(again.expires_at)
+    const forced = structured(await h.call("login", { force: true }))
+    assert.strictEqual(forced.status, "pending")
+    assert.notStrictEqual(forced.user_code, code)
+  })
+
+  it("does not report a login cancelled by logout as a failure", async () => {
+    const h = await open()
+    await startDevice(h)
+    assert.deepStrictEqual(structured(await h.call("logout")), { removed: true })
+    const status = (structured(await h.call("status")).profiles as Array<Record<string, unknown>>)[0]!
+    assert.isNull(status.pending_login)
+    assert.isNull(status.last_login_error)
   })
 
   it("sends progress notifications while waiting", async () => {

@@ -72,10 +72,20 @@ export interface Status {
  */
 export interface Service {
   readonly profile: string
-  /** A token valid for at least the refresh margin (or `minValidSeconds`), refreshed first when needed. */
+  /**
+   * A token valid for at least the refresh margin (or `minValidSeconds`), renewed first when needed. No token
+   * can give more than its lifetime, so `minValidSeconds` is capped at the lifetime less the margin (at least
+   * a second): a just-renewed token always satisfies it, and asking too much renews at most once per margin,
+   * never on every call.
+   */
   readonly token: (options?: { readonly minValidSeconds?: number | undefined }) => Effect.Effect<Token, CozeError>
-  /** Refreshes now, whatever the expiry. */
+  /** Renews now, whatever the expiry (unless another fiber or process renewed since this one last looked). */
   readonly refresh: Effect.Effect<Token, CozeError>
+  /**
+   * Renews because the server rejected `rejected`; when the credential has moved on since (a concurrent
+   * request already renewed it), hands out the new one instead, so a burst of 401s costs one renewal.
+   */
+  readonly refreshRejected: (rejected: Token) => Effect.Effect<Token, CozeError>
   readonly status: Effect.Effect<Status, CozeError>
   /** Forgets the stored credential; `true` when there was one. */
   readonly logout: Effect.Effect<boolean, CozeError>
@@ -101,24 +111,32 @@ export const refreshMargin = (lifetime: Duration.DurationInput): Duration.Durati
   return Duration.millis(Math.min(300_000, Math.max(5_000, Math.round(millis / 10))))
 }
 
-/** A token with its expiry and margin as epoch millis, so the hot path is one comparison. */
+/** A token with its expiry, margin and most a caller may ask of it, as millis: the hot path is one comparison. */
 interface Held {
   readonly token: Token
   readonly expiresAt: number
   readonly margin: number
+  /** The most life a renewal can promise: the lifetime less the margin, at least a second. */
+  readonly most: number
 }
 
-const hold = (token: Token): Held => ({
-  token,
-  expiresAt: Option.match(token.expiresAt, { onNone: () => Number.POSITIVE_INFINITY, onSome: (at) => at.epochMillis }),
-  margin: Option.match(token.lifetime, {
-    onNone: () => 0,
-    onSome: (lifetime) => Duration.toMillis(refreshMargin(lifetime))
-  })
-})
+const hold = (token: Token): Held => {
+  const lifetime = Option.match(token.lifetime, { onNone: () => Number.POSITIVE_INFINITY, onSome: Duration.toMillis })
+  const margin = Option.match(token.lifetime, { onNone: () => 0, onSome: (_) => Duration.toMillis(refreshMargin(_)) })
+  return {
+    token,
+    expiresAt: Option.match(token.expiresAt, {
+      onNone: () => Number.POSITIVE_INFINITY,
+      onSome: (at) => at.epochMillis
+    }),
+    margin,
+    most: lifetime - Math.max(margin, 1000)
+  }
+}
 
+// Asking more than `most` would renew on every call: no new token could give it.
 const isFresh = (held: Held, now: number, minValidSeconds: number | undefined): boolean =>
-  now + (minValidSeconds === undefined ? held.margin : minValidSeconds * 1000) < held.expiresAt
+  now + (minValidSeconds === undefined ? held.margin : Math.min(minValidSeconds * 1000, held.most)) < held.expiresAt
 
 const sameToken = (a: Token, b: Token): boolean => Equal.equals(a.accessToken, b.accessToken)
 
@@ -141,7 +159,9 @@ const loginAgain = (profile: string, description: string) =>
  * its result or its error. It runs under `TokenStore.withLock` and re-reads the store first, so a process
  * that finds the credential already renewed by another one uses it instead of spending the refresh token.
  * The new credential is written to the store before anyone receives it; a refresh token the server
- * rejects (`InvalidGrant`) is removed and reported as `NotAuthenticated`.
+ * rejects (`InvalidGrant`) is removed and reported as `NotAuthenticated`. When that write fails, the call
+ * fails with the `TokenStoreError` but the renewed credential (whose refresh token is now the only live
+ * one) is kept in memory, and the next renewal stores it instead of refreshing again.
  *
  * @since 0.1.0
  * @category Constructors
@@ -157,6 +177,8 @@ export const make = (options: {
       source._tag === "Static" ? Option.some(hold(source.token)) : Option.none()
     )
     const inFlight = yield* Ref.make(Option.none<Flight>())
+    // Renewed but not yet stored (the write failed): it holds the live refresh token, so it is never lost.
+    const unsaved = yield* Ref.make(Option.none<Token>())
 
     const keep = (token: Token) => Effect.as(Ref.set(held, Option.some(hold(token))), token)
 
@@ -189,13 +211,19 @@ export const make = (options: {
         return Option.isSome(renewed.refreshToken) ? renewed : new Token({ ...renewed, refreshToken })
       })
 
-    // Runs under the store's lock: re-read, renew only if still needed, persist before returning.
+    // Runs under the store's lock: store what an earlier renewal could not, re-read, renew only if still
+    // needed, persist before returning.
     const renewLocked = (need: Need, obtain: (stored: Option.Option<Token>) => Effect.Effect<Token, CozeError>) =>
       Effect.gen(function* () {
+        const pending = yield* Ref.get(unsaved)
+        if (Option.isSome(pending)) {
+          yield* store.set(profile, pending.value)
+          yield* Ref.set(unsaved, Option.none())
+        }
         const stored = yield* store.get(profile)
         if (Option.isSome(stored) && (yield* freshAt(stored.value, need))) return stored.value
         const renewed = yield* obtain(stored)
-        yield* store.set(profile, renewed)
+        yield* store.set(profile, renewed).pipe(Effect.tapError(() => Ref.set(unsaved, Option.some(renewed))))
         yield* Effect.logDebug("coze-auth: credential renewed").pipe(
           Effect.annotateLogs({ profile, flow: renewed.flow, expiresAt: String(Option.getOrNull(renewed.expiresAt)) })
         )
@@ -259,6 +287,13 @@ export const make = (options: {
       shared({ force: true, seen: Option.map(current, (_) => _.token), minValidSeconds: undefined })
     )
 
+    const refreshRejected: Service["refreshRejected"] = (rejected) =>
+      Effect.flatMap(Ref.get(held), (current) =>
+        Option.isSome(current) && !sameToken(current.value.token, rejected)
+          ? Effect.succeed(current.value.token)
+          : shared({ force: true, seen: Option.some(rejected), minValidSeconds: undefined })
+      )
+
     const status: Service["status"] = Effect.gen(function* () {
       const current = source._tag === "Static" ? Option.some(source.token) : yield* store.get(profile)
       return {
@@ -274,9 +309,12 @@ export const make = (options: {
     const logout: Service["logout"] =
       source._tag === "Static"
         ? Effect.succeed(false)
-        : Effect.zipLeft(store.withLock(profile, store.remove(profile)), Ref.set(held, Option.none()))
+        : Effect.zipLeft(
+            store.withLock(profile, store.remove(profile)),
+            Effect.zipRight(Ref.set(held, Option.none()), Ref.set(unsaved, Option.none()))
+          )
 
-    return { profile, token, refresh, status, logout }
+    return { profile, token, refresh, refreshRejected, status, logout }
   })
 
 type Flight = Deferred.Deferred<Token, CozeError>

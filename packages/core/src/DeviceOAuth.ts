@@ -1,14 +1,15 @@
 /**
  * The device flow (RFC 8628 as Coze speaks it) for CLIs, TVs and agents without a browser: get a user code,
- * show the verification URL, poll until the user answers. Polling starts at the server's `interval`, grows
- * by 5 seconds on every `slow_down` (no cap, unlike the official SDKs), stops locally at the code's expiry
- * and can be interrupted at any time.
+ * show the verification URL, poll until the user answers. Polling starts at the server's `interval` (at least
+ * 1 second), grows by 5 seconds on every `slow_down` (no cap, unlike the official SDKs), stops locally at the
+ * code's expiry and can be interrupted at any time. A poll that fails transiently (5xx, timeout, reset) is
+ * not retried: the next one follows after the interval, as long as the code lives.
  *
  * @since 0.1.0
  */
 import type { HttpClient } from "@effect/platform"
 import { Config, Context, Data, DateTime, Duration, Effect, Layer, type Option, type Redacted } from "effect"
-import { type ConfigError, type CozeError, ExpiredToken } from "./CozeError.js"
+import { type ConfigError, type CozeError, ExpiredToken, isTransient } from "./CozeError.js"
 import { Grant } from "./Dialect.js"
 import { layerConfig as flowLayerConfig, makeClient } from "./internal/flow.js"
 import * as Region from "./Region.js"
@@ -71,7 +72,7 @@ export interface Service {
   readonly clientId: string
   readonly region: Region.Region
   readonly deviceCode: (options?: { readonly workspaceId?: string | undefined }) => Effect.Effect<DeviceCode, CozeError>
-  /** One poll: the token, or `AuthorizationPending`, `SlowDown`, `AccessDenied`, `ExpiredToken`, … */
+  /** One poll (resent only after a 429): the token, or `AuthorizationPending`, `SlowDown`, `AccessDenied`, … */
   readonly poll: (code: DeviceCode) => Effect.Effect<Token, CozeError>
   /** Polls until the user answers or the code expires (then `ExpiredToken`, without asking the server). */
   readonly awaitToken: (
@@ -110,7 +111,9 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
     const { clientId } = options
     const client = yield* makeClient({ flow: "device", clientId, region: options.region })
 
-    const poll = (code: DeviceCode) => client.token(Grant.DeviceCode({ clientId, deviceCode: code.deviceCode }))
+    const grant = (code: DeviceCode) => Grant.DeviceCode({ clientId, deviceCode: code.deviceCode })
+    // A poll that succeeds spends the device code, so a single poll is resent only when surely unprocessed.
+    const poll = (code: DeviceCode) => client.token(grant(code))
 
     const awaitToken: Service["awaitToken"] = (code, { onProgress = () => Effect.void } = {}) => {
       const step = (attempt: number, interval: Duration.Duration): Effect.Effect<Token, CozeError> =>
@@ -125,11 +128,13 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
           const secondsLeft = Math.ceil(DateTime.distance(now, code.expiresAt) / 1000)
           yield* onProgress({ attempt, nextPollAt, secondsLeft })
           yield* Effect.sleep(interval)
-          return yield* poll(code).pipe(
-            Effect.catchTags({
-              AuthorizationPending: () => step(attempt + 1, interval),
-              SlowDown: () => step(attempt + 1, Duration.sum(interval, slowDownStep))
-            })
+          // No retry inside a poll: a failed one (pending, or transient) is just followed by the next.
+          return yield* client.request(grant(code)).pipe(
+            Effect.catchIf(
+              (error) => error._tag === "AuthorizationPending" || isTransient(error),
+              () => step(attempt + 1, interval)
+            ),
+            Effect.catchTag("SlowDown", () => step(attempt + 1, Duration.sum(interval, slowDownStep)))
           )
         })
       return step(1, code.interval)

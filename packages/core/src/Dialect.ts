@@ -388,6 +388,23 @@ export const toToken = (
   })
 
 /**
+ * Whether an absolute `expires_in` is already past: then it was relative (RFC 6749's 900) or this machine's
+ * clock is far ahead, and trusting it would renew on every call.
+ *
+ * @since 0.1.0
+ * @category Decoding
+ */
+export const isPast = (expiresIn: number, now: DateTime.Utc): boolean => expiresIn * 1000 <= now.epochMillis
+
+const pastExpiry = (expiresIn: number, answer: Answer) =>
+  new CozeError.MalformedResponse({
+    description: `the token's expires_in (${expiresIn}) is already past`,
+    status: answer.status,
+    logId: answer.logId,
+    hint: "Coze sends an absolute Unix time: the server sent a relative lifetime, or this machine's clock is wrong"
+  })
+
+/**
  * Coze's encoding.
  *
  * @since 0.1.0
@@ -395,23 +412,30 @@ export const toToken = (
  */
 export const coze: Service = {
   name: "coze",
+  // Built as text, not with `new URL`: a bad www base must not throw here (the browser reports it).
   authorizationUrl: (region, { clientId, codeChallenge, redirectUri, state, workspaceId }) => {
-    const url = new URL(`${region.wwwBase}${workspacePath(workspaceId)}/authorize`)
-    url.searchParams.set("response_type", "code")
-    url.searchParams.set("client_id", clientId)
-    url.searchParams.set("redirect_uri", redirectUri)
-    url.searchParams.set("state", state)
-    if (codeChallenge !== undefined) {
-      url.searchParams.set("code_challenge", codeChallenge.value)
-      url.searchParams.set("code_challenge_method", codeChallenge.method)
-    }
-    return url.toString()
+    const query = new URLSearchParams({
+      response_type: "code",
+      client_id: clientId,
+      redirect_uri: redirectUri,
+      state,
+      ...(codeChallenge === undefined
+        ? {}
+        : { code_challenge: codeChallenge.value, code_challenge_method: codeChallenge.method })
+    })
+    return `${region.wwwBase}${workspacePath(workspaceId)}/authorize?${query}`
   },
   token: ({ client, region }, grant, flow) =>
     send(client, postJson(`${region.apiBase}${tokenPath(grant)}`, tokenBody(grant), credential(grant))).pipe(
       Effect.flatMap((answer) =>
         decodeAnswer(Wire.TokenResponse, answer, region).pipe(
-          Effect.flatMap((response) => Effect.map(DateTime.now, (now) => toToken(response, flow, now, answer.logId)))
+          Effect.flatMap((response) =>
+            Effect.flatMap(DateTime.now, (now) =>
+              isPast(response.expires_in, now)
+                ? Effect.fail(pastExpiry(response.expires_in, answer))
+                : Effect.succeed(toToken(response, flow, now, answer.logId))
+            )
+          )
         )
       )
     ),

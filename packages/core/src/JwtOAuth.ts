@@ -15,6 +15,7 @@ import { layerConfig as flowLayerConfig, makeClient } from "./internal/flow.js"
 import { importRsaPrivateKey } from "./internal/pem.js"
 import { randomBase64urlSync } from "./internal/random.js"
 import * as Region from "./Region.js"
+import { retryTransient } from "./Retry.js"
 import type { Scope } from "./Scope.js"
 import type { Token } from "./Token.js"
 
@@ -178,16 +179,22 @@ export const make = (options: Options): Effect.Effect<Service, ConfigError, Http
       token: (request = {}) =>
         Effect.gen(function* () {
           const choice = <K extends keyof TokenOptions>(key: K): TokenOptions[K] => request[key] ?? options[key]
-          const jwt = yield* sign({ sessionName: choice("sessionName"), sessionContext: choice("sessionContext") })
-          return yield* client.token(
-            Grant.JwtBearer({
-              jwt,
-              durationSeconds: yield* clampDuration(choice("durationSeconds") ?? defaultDurationSeconds),
-              scope: choice("scope"),
-              accountId: choice("accountId"),
-              enterpriseId: choice("enterpriseId")
-            })
+          const durationSeconds = yield* clampDuration(choice("durationSeconds") ?? defaultDurationSeconds)
+          // Every attempt signs a new JWT (new `jti`), so even a grant the server may have used is never resent.
+          const attempt = Effect.flatMap(
+            sign({ sessionName: choice("sessionName"), sessionContext: choice("sessionContext") }),
+            (jwt) =>
+              client.request(
+                Grant.JwtBearer({
+                  jwt,
+                  durationSeconds,
+                  scope: choice("scope"),
+                  accountId: choice("accountId"),
+                  enterpriseId: choice("enterpriseId")
+                })
+              )
           )
+          return yield* retryTransient(attempt)
         })
     }
   })

@@ -34,7 +34,8 @@ export type OAuthApp = Data.TaggedEnum<{
  */
 export const OAuthApp = Data.taggedEnum<OAuthApp>()
 
-const HttpUrl = Schema.String.pipe(Schema.pattern(/^https?:\/\/[^\s/]+/))
+/** Parsed for real: a pattern would pass `https://api.coze.cn:99999`, which fails only when used. */
+const HttpUrl = Schema.String.pipe(Schema.filter(Region.isHttpUrl))
 
 /**
  * The console's JSON, as downloaded.

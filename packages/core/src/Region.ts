@@ -88,19 +88,24 @@ export const mismatchHint = (region: Region): string => {
 
 /**
  * The JWT `aud` claim: the api host, with its port when it has one (coze-go and coze-py do the same).
+ * Total: an api base that is no URL gives itself, and the token request then fails as `InvalidUrl`.
  *
  * @since 0.1.0
  * @category Utils
  */
-export const jwtAudience = (region: Region): string => new URL(region.apiBase).host
+export const jwtAudience = (region: Region): string =>
+  URL.canParse(region.apiBase) ? new URL(region.apiBase).host : region.apiBase
 
-const isHttpUrl = (url: string): boolean => {
-  try {
-    const { protocol } = new URL(url)
-    return protocol === "https:" || protocol === "http:"
-  } catch {
-    return false
-  }
+/**
+ * Whether `url` parses as an absolute http(s) URL (a port out of range or a torn IPv6 host does not).
+ *
+ * @since 0.1.0
+ * @category Utils
+ */
+export const isHttpUrl = (url: string): boolean => {
+  if (!URL.canParse(url)) return false
+  const { protocol } = new URL(url)
+  return protocol === "https:" || protocol === "http:"
 }
 
 const notAUrl = (example: string) => `is not an http(s) URL (write it in full, e.g. ${example})`

@@ -47,7 +47,10 @@ export interface Service {
     readonly state?: string | undefined
     readonly workspaceId?: string | undefined
   }) => Effect.Effect<AuthorizationUrl, ConfigError>
-  /** Checks `state` against `expectedState` locally (a mismatch never reaches the server), then exchanges the code. */
+  /**
+   * Checks `state` against `expectedState` locally, in constant time (a mismatch, or an empty `expectedState`,
+   * never reaches the server), then exchanges the code.
+   */
   readonly exchange: (options: {
     readonly code: string
     readonly state: string
@@ -65,6 +68,18 @@ export interface Service {
 export class WebOAuth extends Context.Tag("@coze-auth/core/WebOAuth")<WebOAuth, Service>() {}
 
 const redirectSetting = "COZE_WEB_OAUTH_REDIRECT_URI"
+
+/** Equal strings, in a time that does not tell where they differ: the state is a CSRF secret. */
+const constantTimeEquals = (a: string, b: string): boolean => {
+  if (a.length !== b.length) return false
+  let difference = 0
+  for (let i = 0; i < a.length; i++) difference |= a.charCodeAt(i) ^ b.charCodeAt(i)
+  return difference === 0
+}
+
+// An empty expected state (a lost session read as "") would accept a callback without one.
+const stateMatches = (state: string, expectedState: string): boolean =>
+  expectedState !== "" && constantTimeEquals(state, expectedState)
 
 /**
  * @since 0.1.0
@@ -91,7 +106,7 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
         }),
       exchange: (request) =>
         Effect.gen(function* () {
-          if (request.state !== request.expectedState) {
+          if (!stateMatches(request.state, request.expectedState)) {
             return yield* new StateMismatch({
               description: "the callback's state is not the one this login sent",
               hint: "the callback may be forged or belong to another login; start the login again"

@@ -30,7 +30,8 @@ export const TokenResponse = Schema.Struct({
 export type TokenResponse = typeof TokenResponse.Type
 
 /**
- * The device-code answer. Here `expires_in` is a duration in seconds; `interval` defaults to 5.
+ * The device-code answer. Here `expires_in` is a duration in seconds; `interval` defaults to 5 and is at
+ * least 1.
  *
  * @since 0.1.0
  * @category Schemas
@@ -40,7 +41,8 @@ export const DeviceCodeResponse = Schema.Struct({
   user_code: Schema.NonEmptyString,
   verification_uri: Schema.NonEmptyString,
   expires_in: Seconds,
-  interval: Schema.optionalWith(Seconds, { default: () => 5, nullable: true })
+  // At least 1 s: an interval of 0 would make `awaitToken` poll in a tight loop.
+  interval: Schema.optionalWith(Seconds.pipe(Schema.clamp(1, 8.64e12)), { default: () => 5, nullable: true })
 })
 
 /**

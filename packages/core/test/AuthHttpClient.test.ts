@@ -1,6 +1,6 @@
 import { HttpClient, HttpClientResponse } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
-import { Clock, DateTime, Effect, Layer, Option, Redacted, Ref } from "effect"
+import { Clock, DateTime, Deferred, Effect, Either, Layer, Option, Redacted, Ref } from "effect"
 import * as AuthHttpClient from "../src/AuthHttpClient.js"
 import * as Credentials from "../src/Credentials.js"
 import * as Region from "../src/Region.js"
@@ -25,15 +25,26 @@ type Answer = "ok" | "401" | "4100"
  * An OpenAPI stand-in that accepts only the tokens in `valid` and answers a rejected one the way `rejection`
  * says: HTTP 401, or HTTP 200 with Coze code 4100. It records every request's URL and bearer.
  */
-const setup = (options: { readonly valid: ReadonlyArray<string>; readonly rejection: Exclude<Answer, "ok"> }) =>
+const setup = (options: {
+  readonly valid: ReadonlyArray<string>
+  readonly rejection: Exclude<Answer, "ok">
+  /** Answer every rejection after the first only once a valid token came by (a slow request of a burst). */
+  readonly lateRejections?: boolean
+}) =>
   Effect.gen(function* () {
     const seen = yield* Ref.make<ReadonlyArray<{ url: string; bearer: string }>>([])
     const refreshes = yield* Ref.make(0)
+    const rejections = yield* Ref.make(0)
+    const validSeen = yield* Deferred.make<void>()
     const stub = HttpClient.make((request) =>
       Effect.gen(function* () {
         const bearer = (request.headers.authorization ?? "").replace("Bearer ", "")
         yield* Ref.update(seen, (all) => [...all, { url: request.url, bearer }])
         const ok = options.valid.includes(bearer)
+        if (ok) yield* Deferred.succeed(validSeen, undefined)
+        if (!ok && (yield* Ref.updateAndGet(rejections, (n) => n + 1)) > 1 && options.lateRejections) {
+          yield* Deferred.await(validSeen)
+        }
         const body = ok
           ? { code: 0, msg: "", data: { user_id: "u1" } }
           : { code: 4100, msg: "authentication is invalid" }
@@ -99,6 +110,48 @@ describe("AuthHttpClient", () => {
       })
     )
   }
+
+  it.effect("two requests rejected with the same token cause one refresh", () =>
+    Effect.gen(function* () {
+      const { client, seen, refreshes } = yield* setup({ valid: ["at-1"], rejection: "401", lateRejections: true })
+      const responses = yield* Effect.all([client.get("/v1/a"), client.get("/v1/b")], { concurrency: 2 })
+      assert.deepStrictEqual(
+        responses.map((response) => response.status),
+        [200, 200]
+      )
+      assert.strictEqual(yield* refreshes, 1)
+      assert.deepStrictEqual([...(yield* seen).map((request) => request.bearer)].sort(), [
+        "at-0",
+        "at-0",
+        "at-1",
+        "at-1"
+      ])
+    })
+  )
+
+  for (const url of [".attacker.example/x", "@attacker.example/x", "https://attacker.example/x"]) {
+    it.effect(`refuses ${url}: no request, no bearer`, () =>
+      Effect.gen(function* () {
+        const { client, seen } = yield* setup({ valid: ["at-0"], rejection: "401" })
+        const error = yield* Effect.flip(client.get(url))
+        assert.isTrue(error._tag === "RequestError" && error.reason === "InvalidUrl", error._tag)
+        assert.lengthOf(yield* seen, 0)
+      })
+    )
+  }
+
+  it.effect("accepts an absolute URL on the api base's origin, and keeps a base path", () =>
+    Effect.gen(function* () {
+      const { client, seen } = yield* setup({ valid: ["at-0"], rejection: "401" })
+      yield* client.get("https://api.example.test/v1/users/me?x=1")
+      assert.strictEqual((yield* seen)[0]?.url, "https://api.example.test/v1/users/me?x=1")
+      assert.deepStrictEqual(
+        AuthHttpClient.resolveUrl("https://proxy.test/coze", "/v1/x"),
+        Either.right("https://proxy.test/coze/v1/x")
+      )
+      assert.isTrue(Either.isLeft(AuthHttpClient.resolveUrl("http://[bad", "/v1/x")))
+    })
+  )
 
   it.effect("a static token that is rejected is not sent twice", () =>
     Effect.gen(function* () {

@@ -100,6 +100,20 @@ describe("Credentials", () => {
     })
   )
 
+  it.effect("minValidSeconds above a token's lifetime renews once, not on every call", () =>
+    Effect.gen(function* () {
+      const { server, credentials } = yield* setup(900)
+      const longer = { minValidSeconds: 1000 } // no 900 s token can give it
+      assert.strictEqual(accessOf(yield* credentials.token(longer)), "SECRET-at-0") // just obtained
+      yield* TestClock.adjust("100 seconds")
+      assert.strictEqual(accessOf(yield* credentials.token(longer)), "SECRET-at-1")
+      assert.strictEqual(accessOf(yield* credentials.token(longer)), "SECRET-at-1")
+      yield* TestClock.adjust("10 seconds")
+      assert.strictEqual(accessOf(yield* credentials.token(longer)), "SECRET-at-1")
+      assert.strictEqual(yield* server.requests, 1)
+    })
+  )
+
   it.effect("1,000 fibers on an expired token: one refresh, one result", () =>
     Effect.gen(function* () {
       const { server, credentials } = yield* setup(900)
@@ -160,6 +174,38 @@ describe("Credentials", () => {
     })
   )
 
+  it.effect("a renewal the store could not keep is stored by the next call, not refreshed again", () =>
+    Effect.gen(function* () {
+      const server = yield* makeServer(900)
+      const memory = yield* TokenStore.makeMemory
+      yield* memory.set(profile, yield* server.login)
+      const writes = yield* Ref.make(0)
+      const flaky: TokenStore.Service = {
+        ...memory,
+        set: (name, token) =>
+          Effect.flatMap(
+            Ref.updateAndGet(writes, (n) => n + 1),
+            (n) => (n === 1 ? Effect.fail(new TokenStoreError({ description: "disk full" })) : memory.set(name, token))
+          )
+      }
+      const credentials = yield* Credentials.make({
+        profile,
+        source: Credentials.Source.Refreshable({ flow: "device", refresh: server.refresh })
+      }).pipe(Effect.provideService(TokenStore.TokenStore, flaky))
+      yield* TestClock.adjust("1000 seconds")
+      // The server rotated, the write failed: nobody gets the new token, but it is not lost either.
+      assert.strictEqual((yield* Effect.flip(credentials.token()))._tag, "TokenStoreError")
+      assert.strictEqual(Option.map(yield* memory.get(profile), accessOf).pipe(Option.getOrNull), "SECRET-at-0")
+      assert.strictEqual(accessOf(yield* credentials.token()), "SECRET-at-1")
+      assert.strictEqual(Option.map(yield* memory.get(profile), accessOf).pipe(Option.getOrNull), "SECRET-at-1")
+      assert.strictEqual(yield* server.requests, 1)
+      // The session lives on: the next renewal spends the refresh token that was kept.
+      yield* TestClock.adjust("1000 seconds")
+      assert.strictEqual(accessOf(yield* credentials.token()), "SECRET-at-2")
+      assert.strictEqual(yield* server.requests, 2)
+    })
+  )
+
   it.effect("InvalidGrant clears the store and fails NotAuthenticated, once", () =>
     Effect.gen(function* () {
       const { server, store, credentials } = yield* setup(900)
@@ -194,6 +240,19 @@ describe("Credentials", () => {
       assert.strictEqual(accessOf(yield* credentials.refresh), "SECRET-at-1")
       assert.strictEqual(accessOf(yield* credentials.token()), "SECRET-at-1")
       assert.strictEqual(yield* server.requests, 1)
+    })
+  )
+
+  it.effect("refreshRejected renews once for many rejections of the same token", () =>
+    Effect.gen(function* () {
+      const { server, credentials } = yield* setup(900)
+      const rejected = yield* credentials.token()
+      assert.strictEqual(accessOf(yield* credentials.refreshRejected(rejected)), "SECRET-at-1")
+      // A second request that carried the same token comes back rejected after the renewal: nothing to renew.
+      assert.strictEqual(accessOf(yield* credentials.refreshRejected(rejected)), "SECRET-at-1")
+      assert.strictEqual(yield* server.requests, 1)
+      assert.strictEqual(accessOf(yield* credentials.refreshRejected(yield* credentials.token())), "SECRET-at-2")
+      assert.strictEqual(yield* server.requests, 2)
     })
   )
 

@@ -1,8 +1,19 @@
 import { EmulatorClient } from "@coze-auth/emulator/EmulatorClient"
+import { HttpClient } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
-import { DateTime, Duration, Effect, Exit, Fiber, Option, Queue } from "effect"
+import { Chunk, DateTime, Duration, Effect, Exit, Fiber, Option, Queue, Redacted, Ref, Schema, TestClock } from "effect"
 import * as DeviceOAuth from "../src/DeviceOAuth.js"
-import { advance, emulatorRegion, requestsOf, settle, TestEmulator } from "./utils/index.js"
+import * as Wire from "../src/Wire.js"
+import {
+  advance,
+  connectionReset,
+  emulatorRegion,
+  jsonResponse,
+  requestsOf,
+  settle,
+  stubClient,
+  TestEmulator
+} from "./utils/index.js"
 
 const deviceGrant = "urn:ietf:params:oauth:grant-type:device_code"
 
@@ -22,6 +33,16 @@ const start = (device: DeviceOAuth.Service, code: DeviceOAuth.DeviceCode) =>
   })
 
 const polls = Effect.map(requestsOf(deviceGrant), (requests) => requests.length)
+
+/** Whether the fiber under test sleeps until `at`; asks the emulator first, so a loop of it waits on real I/O. */
+const parkedUntil = (at: DateTime.Utc) =>
+  Effect.zipRight(
+    polls,
+    Effect.map(
+      TestClock.sleeps(),
+      Chunk.some((wake) => wake === at.epochMillis)
+    )
+  )
 
 describe("DeviceOAuth", () => {
   it.scoped("gets a device code with a URL-encoded verification URL", () =>
@@ -118,7 +139,9 @@ describe("DeviceOAuth", () => {
       yield* advance(5)
       yield* next
       yield* advance(5)
-      yield* settle
+      // The second poll is real HTTP: wait (asking the emulator, never sleeping) until its answer is in and the
+      // fiber sleeps out the code, whose expiry comes before the next poll.
+      yield* Effect.repeat(parkedUntil(code.expiresAt), { until: (parked) => parked })
       assert.strictEqual(yield* polls, 2)
       yield* advance(2)
       const error = yield* Effect.flip(Fiber.join(fiber))
@@ -142,4 +165,47 @@ describe("DeviceOAuth", () => {
       assert.strictEqual(yield* polls, 1)
     }).pipe(Effect.provide(TestEmulator()))
   )
+
+  it.effect("a transient failure while awaiting is followed by the next poll, not by a retry", () =>
+    Effect.gen(function* () {
+      const { attempts, client } = yield* stubClient((attempt, request) =>
+        attempt === 1
+          ? Effect.succeed(jsonResponse(503, {}))
+          : attempt === 2
+            ? Effect.fail(connectionReset(request))
+            : Effect.succeed(jsonResponse(200, { access_token: "czu", expires_in: 2_000_000_000, refresh_token: "rt" }))
+      )
+      const device = yield* DeviceOAuth.make({ clientId: "1.app.coze" }).pipe(
+        Effect.provideService(HttpClient.HttpClient, client)
+      )
+      const now = yield* DateTime.now
+      const code = new DeviceOAuth.DeviceCode({
+        deviceCode: Redacted.make("dc"),
+        userCode: "ABCD-EFGH",
+        verificationUri: "https://www.coze.com/verify",
+        verificationUrl: "https://www.coze.com/verify?user_code=ABCD-EFGH",
+        expiresAt: DateTime.addDuration(now, Duration.seconds(300)),
+        interval: Duration.seconds(5),
+        logId: Option.none()
+      })
+      const { fiber, next } = yield* start(device, code)
+      for (const attempt of [1, 2, 3]) {
+        assert.strictEqual((yield* next).attempt, attempt)
+        yield* advance(4)
+        assert.strictEqual(yield* Ref.get(attempts), attempt - 1) // nothing before the interval is up
+        yield* advance(1)
+        if (attempt < 3) assert.strictEqual(yield* Ref.get(attempts), attempt)
+      }
+      assert.strictEqual(Redacted.value((yield* Fiber.join(fiber)).accessToken), "czu")
+      assert.strictEqual(yield* Ref.get(attempts), 3)
+    })
+  )
+
+  it("clamps the server's interval to at least a second", () => {
+    const decode = Schema.decodeUnknownSync(Wire.DeviceCodeResponse)
+    const answer = { device_code: "dc", user_code: "U", verification_uri: "https://x", expires_in: 300 }
+    assert.strictEqual(decode({ ...answer, interval: 0 }).interval, 1)
+    assert.strictEqual(decode({ ...answer, interval: 7 }).interval, 7)
+    assert.strictEqual(decode(answer).interval, 5)
+  })
 })

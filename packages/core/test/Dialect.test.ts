@@ -1,8 +1,11 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Duration, FastCheck } from "effect"
+import { Duration, Effect, Either, FastCheck, Redacted, Ref, TestClock } from "effect"
 import * as CozeError from "../src/CozeError.js"
 import * as Dialect from "../src/Dialect.js"
 import * as Region from "../src/Region.js"
+import { jsonResponse, stubClient } from "./utils/index.js"
+
+const grant = Dialect.Grant.RefreshToken({ clientId: "1.app.coze", refreshToken: Redacted.make("rt") })
 
 const decode = (status: number, body: unknown, region: Region.Region = Region.com) =>
   Dialect.decodeError({ status, logId: "LOG", body }, region)
@@ -101,5 +104,49 @@ describe("Dialect.coze.authorizationUrl", () => {
         url.searchParams.get("response_type") === "code"
       )
     }
+  )
+})
+
+describe("bad bases", () => {
+  const bad = Region.custom({ apiBase: "http://[bad", wwwBase: "https://www.coze.cn:99999" })
+
+  it("neither the JWT audience nor the authorization URL throws", () => {
+    assert.strictEqual(Region.jwtAudience(bad), "http://[bad")
+    const url = Dialect.coze.authorizationUrl(bad, { clientId: "1", redirectUri: "http://127.0.0.1/cb", state: "s" })
+    assert.strictEqual(
+      url,
+      "https://www.coze.cn:99999/api/permission/oauth2/authorize?response_type=code&client_id=1&redirect_uri=http%3A%2F%2F127.0.0.1%2Fcb&state=s"
+    )
+  })
+
+  it.effect("a token request to a bad api base is a TransportError with a hint, never sent", () =>
+    Effect.gen(function* () {
+      const { attempts, client } = yield* stubClient(() => Effect.die("sent"))
+      const error = yield* Effect.flip(Dialect.coze.token({ client, region: bad }, grant, "pkce"))
+      assert.strictEqual(error._tag, "TransportError")
+      assert.include(error.message, "COZE_API_BASE")
+      assert.strictEqual(yield* Ref.get(attempts), 0)
+    })
+  )
+})
+
+describe("Dialect.coze.token", () => {
+  it.effect("refuses an expires_in already past: relative, or a clock far ahead", () =>
+    Effect.gen(function* () {
+      const now = 1_750_000_000
+      yield* TestClock.setTime(now * 1000)
+      const answer = (expiresIn: number) =>
+        Effect.gen(function* () {
+          const body = { access_token: "at", expires_in: expiresIn }
+          const { client } = yield* stubClient(() => Effect.succeed(jsonResponse(200, body)))
+          return yield* Effect.either(Dialect.coze.token({ client, region: Region.com }, grant, "pkce"))
+        })
+      for (const expiresIn of [900, now]) {
+        const result = yield* answer(expiresIn)
+        assert.isTrue(Either.isLeft(result) && result.left._tag === "MalformedResponse", String(expiresIn))
+        if (Either.isLeft(result)) assert.include(result.left.message, "relative")
+      }
+      assert.isTrue(Either.isRight(yield* answer(now + 1)))
+    })
   )
 })

@@ -44,4 +44,15 @@ describe("OAuthApp", () => {
       assert.include((yield* Effect.flip(OAuthApp.fromJson("[1]"))).message, "not a JSON object")
     })
   )
+
+  it.effect("rejects api and www bases that do not parse as URLs", () =>
+    Effect.gen(function* () {
+      for (const base of ["https://api.coze.cn:99999", "http://[bad"]) {
+        const error = yield* Effect.flip(
+          OAuthApp.fromJson({ client_type: "pkce", client_id: "1", coze_api_base: base, coze_www_base: base })
+        )
+        assert.strictEqual(error.field, "coze_api_base, coze_www_base")
+      }
+    })
+  )
 })

@@ -1,9 +1,15 @@
 import { inspect } from "node:util"
 import { EmulatorClient } from "@coze-auth/emulator/EmulatorClient"
+import { HttpClient } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, Effect, Inspectable, Logger, LogLevel, Option, Redacted } from "effect"
+import { Cause, DateTime, Effect, Inspectable, Logger, LogLevel, Option, Redacted } from "effect"
+import * as AuthHttpClient from "../src/AuthHttpClient.js"
+import * as Credentials from "../src/Credentials.js"
+import * as Region from "../src/Region.js"
+import { Token } from "../src/Token.js"
+import * as TokenStore from "../src/TokenStore.js"
 import * as WebOAuth from "../src/WebOAuth.js"
-import { emulatorRegion, TestEmulator } from "./utils/index.js"
+import { connectionReset, emulatorRegion, jsonResponse, stubClient, TestEmulator } from "./utils/index.js"
 
 const redirectUri = "http://127.0.0.1:3000/callback"
 
@@ -56,5 +62,40 @@ describe("secrets", () => {
       assert.isNotEmpty(lines)
       for (const secret of secrets) assert.notInclude(shown, secret)
     }).pipe(Effect.provide(TestEmulator()))
+  )
+
+  it.effect("no CozeHttpClient error or response shows the bearer", () =>
+    Effect.gen(function* () {
+      const bearer = "SECRET-bearer"
+      const pat = Token.make({
+        accessToken: Redacted.make(bearer),
+        expiresAt: Option.none(),
+        refreshToken: Option.none(),
+        flow: "token",
+        obtainedAt: yield* DateTime.now,
+        logId: Option.none()
+      })
+      const credentials = yield* Credentials.make({
+        profile: "pat",
+        source: Credentials.Source.Static({ token: pat })
+      }).pipe(Effect.provide(TokenStore.layerMemory))
+      const over = (reply: Parameters<typeof stubClient>[0]) =>
+        Effect.map(stubClient(reply), ({ client }) =>
+          AuthHttpClient.authenticate(client, { region: Region.cn, credentials })
+        )
+      const rejecting = yield* over(() => Effect.succeed(jsonResponse(401, { code: 4100, msg: "invalid" })))
+      const rejected = yield* rejecting.get("/v1/users/me") // 401 after the (no-op) renewal
+      const statusError = yield* Effect.flip(HttpClient.filterStatusOk(rejecting).get("/v1/users/me"))
+      const unreachable = yield* over((_, request) => Effect.fail(connectionReset(request)))
+      const transportError = yield* Effect.flip(unreachable.get("/v1/users/me"))
+      const torn = yield* over(() => Effect.succeed(new Response("{not json", { status: 200 })))
+      const decodeError = yield* Effect.flip(Effect.flatMap(torn.get("/v1/users/me"), (response) => response.json))
+
+      assert.strictEqual(rejected.status, 401)
+      assert.strictEqual(transportError._tag, "RequestError")
+      const shown = [rejected, statusError, transportError, decodeError].flatMap(renderings).join("\n")
+      assert.include(shown, "/v1/users/me")
+      assert.notInclude(shown, bearer)
+    })
   )
 })

@@ -59,6 +59,21 @@ describe("WebOAuth", () => {
     }).pipe(Effect.provide(TestEmulator()))
   )
 
+  it.scoped("rejects an empty expected state, even against an empty state", () =>
+    Effect.gen(function* () {
+      const { web } = yield* setup
+      const { url } = yield* web.authorizationUrl({ state: "mine" })
+      const code = (yield* consent(url)).get("code")!
+      for (const state of ["", "mine"]) {
+        const error = yield* Effect.flip(web.exchange({ code, state, expectedState: "" }))
+        assert.strictEqual(error._tag, "StateMismatch")
+      }
+      const prefix = yield* Effect.flip(web.exchange({ code, state: "min", expectedState: "mine" }))
+      assert.strictEqual(prefix._tag, "StateMismatch")
+      assert.lengthOf(yield* requestsOf("authorization_code"), 0)
+    }).pipe(Effect.provide(TestEmulator()))
+  )
+
   it.scoped("builds workspace-scoped URLs and fails without a redirect URI", () =>
     Effect.gen(function* () {
       const { app } = yield* setup

@@ -1,6 +1,9 @@
 /**
  * Headless Chromium for page tests (Debian's `chromium`; override the binary with `CHROMIUM_PATH`).
  *
+ * A test helper, kept out of the package's barrel: import it as `@coze-auth/emulator/Chromium`, with
+ * `playwright-core` among your own devDependencies (it is only one of this package's).
+ *
  * @since 0.1.0
  */
 import { Effect, type Scope } from "effect"

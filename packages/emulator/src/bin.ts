@@ -5,10 +5,10 @@
  *
  * @since 0.1.0
  */
-import { Command, Options } from "@effect/cli"
+import { Command, Options, ValidationError } from "@effect/cli"
 import { FetchHttpClient } from "@effect/platform"
 import { NodeContext, NodeRuntime } from "@effect/platform-node"
-import { Console, Effect, Layer } from "effect"
+import { Cause, Console, Effect, Layer, Logger, Option } from "effect"
 import * as DemoApps from "./DemoApps.js"
 import * as Emulator from "./Emulator.js"
 import * as EmulatorClient from "./EmulatorClient.js"
@@ -58,4 +58,24 @@ const command = Command.make("coze-auth-emulator", options, ({ demo, ...settings
 
 const cli = Command.run(command, { name: "coze-auth-emulator", version: "0.1.0" })
 
-cli(process.argv).pipe(Effect.provide(NodeContext.layer), NodeRuntime.runMain)
+/** Logs (an unexpected request failure, say) go to stderr: stdout is the start line's alone. */
+const stderrLogger = Logger.replace(Logger.defaultLogger, Logger.prettyLogger({ stderr: true, colors: false }))
+
+/** The innermost message, e.g. `listen EADDRINUSE: address already in use 127.0.0.1:4010`. */
+const innermostMessage = (error: unknown): string =>
+  error instanceof Error ? (error.cause === undefined ? error.message : innermostMessage(error.cause)) : String(error)
+
+/** Why it stopped, as one stderr line. @effect/cli has already printed a bad flag itself. */
+const reportFailure = (cause: Cause.Cause<unknown>) => {
+  if (Cause.isInterruptedOnly(cause)) return Effect.void
+  const failure = Cause.failureOption(cause)
+  if (Option.isSome(failure) && ValidationError.isValidationError(failure.value)) return Effect.void
+  return Console.error(`coze-auth-emulator: ${innermostMessage(Cause.squash(cause))}`)
+}
+
+cli(process.argv).pipe(
+  Effect.tapErrorCause(reportFailure),
+  Effect.provide(Layer.merge(NodeContext.layer, stderrLogger)),
+  // Both defaults would write to stdout; `reportFailure` and `stderrLogger` stand in for them.
+  NodeRuntime.runMain({ disableErrorReporting: true, disablePrettyLogger: true })
+)

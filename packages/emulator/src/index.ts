@@ -1,6 +1,4 @@
 /** @since 0.1.0 */
-export * as Chromium from "./Chromium.js"
-/** @since 0.1.0 */
 export * as DemoApps from "./DemoApps.js"
 /** @since 0.1.0 */
 export * as Emulator from "./Emulator.js"

@@ -7,6 +7,7 @@ import {
   authorizePath,
   authorizeUrl,
   get,
+  postJson,
   postToken,
   TestEmulator,
   userTokens
@@ -76,6 +77,26 @@ describe("authorize and consent", () => {
       const unknown = yield* get(authorizePath({ client_id: "0.app.coze", redirect_uri }))
       assert.strictEqual(unknown.status, 401)
       assert.include(unknown.text, "unknown client_id")
+    }).pipe(Effect.provide(TestEmulator()))
+  )
+
+  it.scoped("registers only absolute http(s) redirect URIs, so no authorize or consent answer is a 500", () =>
+    Effect.gen(function* () {
+      for (const uri of ["not a url", "/callback", "ftp://127.0.0.1/cb", "javascript:alert(1)"]) {
+        const answer = yield* postJson("/__emulator/apps", { type: "web", redirect_uris: [uri] })
+        assertOAuthError(answer, 400, "invalid_request", "redirect_uris")
+      }
+      const emulator = yield* EmulatorClient
+      const registered = "https://app.example/cb?tenant=1"
+      const app = yield* emulator.createApp({ type: "web", redirect_uris: [registered] })
+      for (const odd of ["not a url", "http://[", ""]) {
+        const page = yield* get(authorizePath({ client_id: app.client_id, redirect_uri: odd }))
+        assert.strictEqual(page.status, 400, page.text)
+      }
+      const url = yield* authorizeUrl({ client_id: app.client_id, redirect_uri: registered, state: "s" })
+      const back = new URL(yield* emulator.authorize(url, "approve"))
+      assert.strictEqual(back.searchParams.get("tenant"), "1")
+      assert.match(back.searchParams.get("code")!, /^code_/)
     }).pipe(Effect.provide(TestEmulator()))
   )
 })

@@ -1,9 +1,21 @@
 import { HttpClientRequest } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
-import { Clock, Effect, TestClock } from "effect"
+import { Clock, Duration, Effect, TestClock } from "effect"
 import * as Emulator from "../src/Emulator.js"
 import { EmulatorClient } from "../src/EmulatorClient.js"
-import { assertOAuthError, get, postJson, postToken, send, TestEmulator, tokenPath, userTokens } from "./utils/index.js"
+import {
+  assertOAuthError,
+  get,
+  postChunked,
+  postJson,
+  postToken,
+  send,
+  TestEmulator,
+  tokenPath,
+  userTokens
+} from "./utils/index.js"
+
+const logIdPattern = /^\d{14}[0-9A-F]{20}$/
 
 describe("Emulator", () => {
   it.scoped("serves health with one base for both roles", () =>
@@ -23,7 +35,7 @@ describe("Emulator", () => {
         yield* postToken({ grant_type: "nope" }),
         yield* get("/v1/users/me")
       ]) {
-        assert.match(answer.headers["x-tt-logid"]!, /^\d{14}[0-9A-F]{20}$/)
+        assert.match(answer.headers["x-tt-logid"]!, logIdPattern)
       }
       const echoed = yield* postToken({ grant_type: "nope" }, { "X-Tt-Logid": "20240101000000ABCDEF" })
       assert.strictEqual(echoed.headers["x-tt-logid"], "20240101000000ABCDEF")
@@ -82,6 +94,17 @@ describe("Emulator", () => {
     Effect.gen(function* () {
       const answer = yield* postToken({ grant_type: "refresh_token", padding: "x".repeat(70 * 1024) })
       assertOAuthError(answer, 413, "invalid_request", "larger than")
+    }).pipe(Effect.provide(TestEmulator()))
+  )
+
+  it.scoped("answers a chunked body over 64 KiB (no Content-Length) with 413 in the error shape too", () =>
+    Effect.gen(function* () {
+      const padding = "x".repeat(70 * 1024)
+      for (const path of [tokenPath, "/__emulator/apps"]) {
+        assertOAuthError(yield* postChunked(path, `{"padding":"${padding}"}`), 413, "invalid_request", "larger than")
+      }
+      const small = yield* postChunked(tokenPath, `{"grant_type":"password"}`)
+      assertOAuthError(small, 400, "unsupported_grant_type", "password")
     }).pipe(Effect.provide(TestEmulator()))
   )
 
@@ -146,6 +169,34 @@ describe("Emulator", () => {
         device_code: device.json.device_code
       })
       assert.strictEqual(tokens.json.expires_in, 120 + 900)
+    }).pipe(Effect.provide(TestEmulator()))
+  )
+
+  it.scoped("refuses clock moves that are not whole seconds up to a century, and keeps working", () =>
+    Effect.gen(function* () {
+      const emulator = yield* EmulatorClient
+      for (const advance_seconds of [1e13, 0.0001, -1, 100 * 366 * 86400, "60"]) {
+        const answer = yield* postJson("/__emulator/clock", { advance_seconds })
+        assertOAuthError(answer, 400, "invalid_request", "advance_seconds")
+        const health = yield* get("/__emulator/health")
+        assert.strictEqual(health.status, 200, health.text)
+        assert.match(health.headers["x-tt-logid"]!, logIdPattern)
+        assert.deepStrictEqual(yield* emulator.advanceClock(0), { now: 0 })
+      }
+      assert.deepStrictEqual(yield* emulator.advanceClock(100 * 365 * 86400), { now: 100 * 365 * 86400 })
+      yield* emulator.reset
+    }).pipe(Effect.provide(TestEmulator()))
+  )
+
+  it.scoped("still sends a log id when its clock is past the last date JavaScript can represent", () =>
+    Effect.gen(function* () {
+      yield* TestClock.adjust(Duration.millis(9e15))
+      const health = yield* get("/__emulator/health")
+      assert.strictEqual(health.status, 200, health.text)
+      assert.match(health.headers["x-tt-logid"]!, logIdPattern)
+      const unknown = yield* get("/no/such/path")
+      assertOAuthError(unknown, 404, "not_found")
+      assert.match(unknown.headers["x-tt-logid"]!, logIdPattern)
     }).pipe(Effect.provide(TestEmulator()))
   )
 

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process"
 import { once } from "node:events"
+import { createServer, type Server } from "node:net"
 import * as path from "node:path"
 import { createInterface } from "node:readline"
 import { fileURLToPath } from "node:url"
@@ -29,6 +30,33 @@ const firstLine = (child: ChildProcess) =>
     return String(line)
   })
 
+/** Runs the bin to its exit and collects both streams. */
+const runToExit = (args: Array<string>) =>
+  Effect.flatMap(spawnBin(args), (child) =>
+    Effect.promise(async () => {
+      let stdout = ""
+      let stderr = ""
+      child.stdout!.on("data", (chunk) => {
+        stdout += chunk
+      })
+      child.stderr!.on("data", (chunk) => {
+        stderr += chunk
+      })
+      const [code] = await once(child, "close")
+      return { code, stdout, stderr }
+    })
+  )
+
+/** A port something else already listens on. */
+const busyPort = Effect.acquireRelease(
+  Effect.promise(async () => {
+    const server = createServer().listen(0, "127.0.0.1")
+    await once(server, "listening")
+    return server
+  }),
+  (server: Server) => Effect.promise(() => new Promise((resolve) => server.close(resolve)))
+).pipe(Effect.map((server) => (server.address() as { port: number }).port))
+
 describe("bin", () => {
   it.live("prints the start line on stdout, serves, and stops on SIGTERM", () =>
     Effect.gen(function* () {
@@ -42,5 +70,25 @@ describe("bin", () => {
       const [code, signal] = yield* Effect.promise(() => once(child, "exit"))
       assert.deepStrictEqual([code, signal], [0, null])
     }).pipe(Effect.scoped, Effect.provide(FetchHttpClient.layer))
+  )
+
+  it.live("keeps stdout empty when it cannot start: a busy port is one line on stderr", () =>
+    Effect.gen(function* () {
+      const port = yield* busyPort
+      const { code, stdout, stderr } = yield* runToExit(["--port", String(port)])
+      assert.strictEqual(code, 1)
+      assert.strictEqual(stdout, "")
+      assert.match(stderr, new RegExp(`^coze-auth-emulator: .*address already in use 127\\.0\\.0\\.1:${port}\n$`))
+    }).pipe(Effect.scoped)
+  )
+
+  it.live("keeps stdout empty on a bad flag: the problem is one line on stderr", () =>
+    Effect.gen(function* () {
+      const { code, stdout, stderr } = yield* runToExit(["--port", "abc"])
+      assert.strictEqual(code, 1)
+      assert.strictEqual(stdout, "")
+      // @effect/cli's own message, which it ends with a blank line.
+      assert.strictEqual(stderr.trim(), "'abc' is not a integer")
+    }).pipe(Effect.scoped)
   )
 })

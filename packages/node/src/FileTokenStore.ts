@@ -6,8 +6,8 @@
  *
  * `withLock` holds a cross-process lock (`proper-lockfile`: a `<profile>.json.lock` directory, refreshed
  * while held, taken over once it is 10 s stale, so a killed process cannot wedge the others) for the whole
- * read → refresh → write. Whoever takes it must re-read: another process may have refreshed meanwhile.
- * `Credentials` does exactly that.
+ * read → refresh → write, waiting up to a minute (`lockWait`) for another holder. Whoever takes it must
+ * re-read: another process may have refreshed meanwhile. `Credentials` does exactly that.
  *
  * @since 0.1.0
  */
@@ -18,7 +18,7 @@ import * as path from "node:path"
 import { TokenStoreError } from "@coze-auth/core/CozeError"
 import { Token } from "@coze-auth/core/Token"
 import * as TokenStore from "@coze-auth/core/TokenStore"
-import { Config, type ConfigError, Effect, Layer, Option, Schema } from "effect"
+import { Config, type ConfigError, Duration, Effect, Layer, Option, Runtime, Schedule, Schema, Scope } from "effect"
 import * as lockfile from "proper-lockfile"
 import writeFileAtomic from "write-file-atomic"
 
@@ -42,8 +42,15 @@ const profilePattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
  */
 const staleMillis = 10_000
 
-/** Waiting for a lock gives up after ~30 s: three stale periods. */
-const lockRetries = { retries: 300, factor: 1, minTimeout: 20, maxTimeout: 100, randomize: true }
+/**
+ * How long `withLock` waits for the lock by default. A live holder may keep it through a slow refresh (a
+ * token request may wait 30 s for its answer, and may be retried), and a lock left by a killed process is
+ * only taken over once it is `staleMillis` old: a minute outlasts a stale period plus a slow refresh.
+ */
+const lockWaitMillis = 60_000
+
+/** How often a waiter tries the lock again (jittered, so waiters do not move in step). */
+const lockRetryMillis = 100
 
 /**
  * `COZE_AUTH_HOME`, else `$XDG_CONFIG_HOME/coze-auth`, else `~/.config/coze-auth`.
@@ -59,7 +66,22 @@ export const home: Config.Config<string> = Config.string("COZE_AUTH_HOME").pipe(
 const failure = (description: string, hint: string) => (cause: unknown) =>
   new TokenStoreError({ description, hint, cause })
 
-const isMissing = (cause: unknown) => (cause as NodeJS.ErrnoException | undefined)?.code === "ENOENT"
+const codeOf = (cause: unknown) => (cause as NodeJS.ErrnoException | undefined)?.code
+
+const isMissing = (cause: unknown) => codeOf(cause) === "ENOENT"
+
+/** proper-lockfile's answer when another holder's lock is neither released nor stale. */
+const isHeld = (cause: unknown) => codeOf(cause) === "ELOCKED"
+
+/**
+ * @since 0.1.0
+ * @category Models
+ */
+export interface Options {
+  readonly home: string
+  /** How long `withLock` waits for another holder before failing; default 60 s. */
+  readonly lockWait?: Duration.DurationInput | undefined
+}
 
 /**
  * A file store rooted at `home` (created with mode 0700 on first write).
@@ -67,8 +89,9 @@ const isMissing = (cause: unknown) => (cause as NodeJS.ErrnoException | undefine
  * @since 0.1.0
  * @category Constructors
  */
-export const make = (options: { readonly home: string }): Effect.Effect<TokenStore.Service> =>
+export const make = (options: Options): Effect.Effect<TokenStore.Service> =>
   Effect.sync(() => {
+    const lockWait = Duration.decode(options.lockWait ?? lockWaitMillis)
     const directory = path.join(path.resolve(options.home), "tokens")
     const fileOf = (profile: string) => path.join(directory, `${profile}.json`)
     const inProcess = TokenStore.makeProfileLocks()
@@ -134,32 +157,53 @@ export const make = (options: { readonly home: string }): Effect.Effect<TokenSto
         )
       )
 
-    const acquire = (file: string) =>
-      Effect.tryPromise({
-        try: () =>
-          lockfile.lock(file, {
-            realpath: false,
-            stale: staleMillis,
-            retries: lockRetries,
-            // Taken over after going stale (this process froze for 10 s): the write that follows is still
-            // atomic; the worst case is one refresh token spent twice, reported as NotAuthenticated.
-            onCompromised: () => {}
+    /** One attempt at the lock, released when the scope closes. */
+    const tryLock = (file: string) =>
+      Effect.acquireRelease(
+        Effect.flatMap(Effect.runtime<never>(), (runtime) =>
+          Effect.tryPromise({
+            try: () =>
+              lockfile.lock(file, {
+                realpath: false,
+                stale: staleMillis,
+                // Taken over after going stale (this process froze for 10 s): the write that follows is
+                // still atomic; the worst case is one refresh token spent twice, reported as
+                // NotAuthenticated. Worth a warning, not a failure.
+                onCompromised: (cause) =>
+                  Runtime.runFork(runtime)(Effect.logWarning(`coze-auth: lost the lock on ${file} (${cause.message})`))
+              }),
+            catch: (cause) => cause
+          })
+        ),
+        (release) => Effect.promise(() => release().catch(() => undefined))
+      )
+
+    // Tries again until the holder releases the lock or it goes stale, for at most `lockWait`. Each attempt
+    // is uninterruptible (it may take the lock); the waits between them are not.
+    const lock = (file: string) =>
+      Effect.zipRight(
+        ensureDirectory,
+        tryLock(file).pipe(
+          Effect.retry({
+            while: isHeld,
+            schedule: Schedule.spaced(lockRetryMillis).pipe(Schedule.jittered, Schedule.upTo(lockWait))
           }),
-        catch: failure(
-          `cannot lock ${file} within 30 s`,
-          `another process holds ${file}.lock; if no coze-auth process is running, delete that directory`
+          Effect.mapError((cause) =>
+            isHeld(cause)
+              ? failure(
+                  `cannot lock ${file} within ${Duration.format(lockWait)}`,
+                  `another process holds ${file}.lock; if no coze-auth process is running, delete that directory`
+                )(cause)
+              : failure(`cannot lock ${file}`, "check the permissions of COZE_AUTH_HOME")(cause)
+          )
         )
-      })
+      )
 
     const withLock: TokenStore.Service["withLock"] = (profile, effect) =>
       Effect.flatMap(checked(profile), (file) =>
         inProcess(
           profile,
-          Effect.acquireUseRelease(
-            Effect.zipRight(ensureDirectory, acquire(file)),
-            () => effect,
-            (release) => Effect.promise(() => release().catch(() => undefined))
-          )
+          Effect.scopedWith((scope) => Effect.zipRight(Scope.extend(lock(file), scope), effect))
         )
       )
 

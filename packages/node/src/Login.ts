@@ -55,7 +55,9 @@ const inBackground = (profile: string, pending: PendingLogin, finish: Effect.Eff
   Effect.gen(function* () {
     const store = yield* TokenStore
     const fiber = yield* finish.pipe(
-      Effect.tap((token) => store.set(profile, token)),
+      // Under the lock: a refresh holding it in another process must not overwrite the new login with the
+      // old session's token after we write.
+      Effect.tap((token) => store.withLock(profile, store.set(profile, token))),
       Effect.tap(() =>
         Effect.logDebug("coze-auth: logged in").pipe(Effect.annotateLogs({ profile, flow: pending.flow }))
       ),

@@ -57,12 +57,23 @@ const sameSecret = (a: string, b: string): boolean => {
   return left.length === right.length && timingSafeEqual(left, right)
 }
 
-const hostOf = (header: string | undefined) => {
+/** `new URL`, but `undefined` for what a client can send that is not one (`GET //[`, a bad `Host`). */
+const parsed = (input: string, base?: string) => {
   try {
-    return new URL(`http://${header ?? ""}`)
+    return new URL(input, base)
   } catch {
     return undefined
   }
+}
+
+/** A status and the page that goes with it. */
+type Reply = readonly [status: number, page: string]
+
+const pageHeaders = {
+  "content-type": "text/html; charset=utf-8",
+  "cache-control": "no-store",
+  "referrer-policy": "no-referrer",
+  connection: "close"
 }
 
 /**
@@ -81,28 +92,21 @@ export const make = (options: Options = {}): Effect.Effect<Receiver, TransportEr
       Runtime.runSync(runtime)(Deferred.complete(outcome, effect))
     const isDone = () => Runtime.runSync(runtime)(Deferred.isDone(outcome))
 
-    const server = http.createServer((request, response) => {
-      const answer = (status: number, page: string) => {
-        response.writeHead(status, {
-          "content-type": "text/html; charset=utf-8",
-          "cache-control": "no-store",
-          "referrer-policy": "no-referrer",
-          connection: "close"
-        })
-        response.end(page)
-      }
-      const host = hostOf(request.headers.host)
-      const url = new URL(request.url ?? "/", "http://127.0.0.1")
+    // What to answer a request; completes the login when it is the callback.
+    const route = (request: http.IncomingMessage): Reply => {
+      const host = parsed(`http://${request.headers.host ?? ""}`)
       if (host === undefined || !loopbackHosts.has(host.hostname) || host.port !== String(port)) {
-        return answer(400, Page.error("This address only answers loopback requests."))
+        return [400, Page.error("This address only answers loopback requests.")]
       }
-      if (request.method !== "GET" || url.pathname !== path) return answer(404, Page.error("Not found."))
-      if (isDone()) return answer(410, Page.error("This login has already been completed. You can close this tab."))
+      const url = parsed(request.url ?? "/", "http://127.0.0.1")
+      if (url === undefined) return [400, Page.error("This address is not valid.")]
+      if (request.method !== "GET" || url.pathname !== path) return [404, Page.error("Not found.")]
+      if (isDone()) return [410, Page.error("This login has already been completed. You can close this tab.")]
       const params = url.searchParams
       // A request without our state is not the login's callback (a stale tab, a forgery): refuse it and
       // keep waiting for the real one.
       if (!sameSecret(params.get("state") ?? "", state)) {
-        return answer(400, Page.error("This callback does not belong to the login in progress. Start the login again."))
+        return [400, Page.error("This callback does not belong to the login in progress. Start the login again.")]
       }
       const error = params.get("error")
       const code = params.get("code")
@@ -113,13 +117,22 @@ export const make = (options: Options = {}): Effect.Effect<Receiver, TransportEr
             ? Effect.fail(new AccessDenied({ description: `authorization denied: ${description}` }))
             : Effect.fail(new InvalidRequest({ description: `authorization failed: ${description}` }))
         )
-        return answer(400, Page.error("The authorization was not granted. You can close this tab."))
+        return [400, Page.error("The authorization was not granted. You can close this tab.")]
       }
-      if (code === null || code === "") {
-        return answer(400, Page.error("The callback carries no authorization code."))
-      }
+      if (code === null || code === "") return [400, Page.error("The callback carries no authorization code.")]
       complete(Effect.succeed({ code }))
-      return answer(200, Page.done())
+      return [200, Page.done()]
+    }
+
+    const server = http.createServer((request, response) => {
+      try {
+        const [status, page] = route(request)
+        response.writeHead(status, pageHeaders).end(page)
+      } catch {
+        // An exception here would be uncaught and end the process running the login: drop this request
+        // instead, and keep waiting for the callback.
+        response.destroy()
+      }
     })
 
     const port = yield* Effect.async<number, TransportError>((resume) => {

@@ -4,7 +4,7 @@ import * as path from "node:path"
 import * as CozeError from "@coze-auth/core/CozeError"
 import * as TokenStore from "@coze-auth/core/TokenStore"
 import { assert, describe, it } from "@effect/vitest"
-import { ConfigProvider, Deferred, Effect, Fiber, Option, Redacted } from "effect"
+import { ConfigProvider, Deferred, Duration, Effect, Fiber, Logger, LogLevel, Option, Redacted } from "effect"
 import * as FileTokenStore from "../src/FileTokenStore.js"
 import { numberedToken } from "./fixtures/tokens.js"
 
@@ -14,6 +14,19 @@ const tempHome = Effect.acquireRelease(
 )
 
 const storeIn = (home: string) => FileTokenStore.make({ home })
+
+/** Leaves `<profile>.json.lock` as a process killed while holding it would, last touched `age` ago. */
+const deadLock = (store: TokenStore.Service, profile: string, age: number) =>
+  Effect.promise(async () => {
+    const lock = `${store.location(profile)}.lock`
+    await fs.mkdir(path.dirname(lock), { recursive: true })
+    await fs.mkdir(lock)
+    const touched = new Date(Date.now() - age)
+    await fs.utimes(lock, touched, touched)
+  })
+
+/** proper-lockfile's `stale`: a lock untouched this long is taken over. */
+const staleMillis = 10_000
 
 const accessOf = (token: Option.Option<{ readonly accessToken: Redacted.Redacted }>) =>
   Option.getOrNull(Option.map(token, (t) => Redacted.value(t.accessToken)))
@@ -96,16 +109,79 @@ describe("FileTokenStore", () => {
         const home = yield* tempHome
         const store = yield* storeIn(home)
         yield* store.set("work", numberedToken(1))
-        const lock = `${store.location("work")}.lock`
-        yield* Effect.promise(async () => {
-          await fs.mkdir(lock)
-          const past = new Date(Date.now() - 60_000)
-          await fs.utimes(lock, past, past)
-        })
+        yield* deadLock(store, "work", 60_000)
         const value = yield* store.withLock("work", store.get("work"))
         assert.strictEqual(accessOf(value), "at-1")
       })
     )
+  )
+
+  it.live("a waiter that comes while a dead process's lock is still fresh keeps waiting until it goes stale", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const store = yield* storeIn(yield* tempHome)
+        yield* deadLock(store, "work", staleMillis - 1_000)
+        const [elapsed] = yield* Effect.timed(store.withLock("work", Effect.void))
+        assert.isAtLeast(Duration.toMillis(elapsed), 900)
+      })
+    )
+  )
+
+  it.live("waiting for a held lock fails after lockWait with a TokenStoreError naming the lock", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const home = yield* tempHome
+        const store = yield* FileTokenStore.make({ home, lockWait: "300 millis" })
+        yield* deadLock(store, "work", 0)
+        const [elapsed, error] = yield* Effect.timed(Effect.flip(store.withLock("work", Effect.void)))
+        assert.instanceOf(error, CozeError.TokenStoreError)
+        assert.include(error.message, "within 300ms")
+        assert.include(error.message, `${store.location("work")}.lock`)
+        assert.isAtLeast(Duration.toMillis(elapsed), 300)
+        assert.isBelow(Duration.toMillis(elapsed), 2_000)
+      })
+    )
+  )
+
+  it.live("a waiter can be interrupted while it waits, and leaves the lock alone", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const store = yield* storeIn(yield* tempHome)
+        yield* deadLock(store, "work", 0)
+        const waiter = yield* Effect.fork(store.withLock("work", Effect.void))
+        yield* Effect.sleep("200 millis")
+        const [elapsed] = yield* Effect.timed(Fiber.interrupt(waiter))
+        assert.isBelow(Duration.toMillis(elapsed), 500)
+        yield* Effect.promise(() => fs.stat(`${store.location("work")}.lock`))
+      })
+    )
+  )
+
+  it.live(
+    "a lock lost while held (taken over by another process) is logged as a warning",
+    () =>
+      Effect.scoped(
+        Effect.gen(function* () {
+          const store = yield* storeIn(yield* tempHome)
+          const warned = yield* Deferred.make<string>()
+          const warnings = Logger.make(({ logLevel, message }) => {
+            if (logLevel === LogLevel.Warning) Deferred.unsafeDone(warned, Effect.succeed(String(message)))
+          })
+          const lock = `${store.location("work")}.lock`
+          const warning = yield* store
+            .withLock(
+              "work",
+              // Another process removes the lock; the holder notices on its next touch (every 5 s).
+              Effect.zipRight(
+                Effect.promise(() => fs.rm(lock, { recursive: true })),
+                Deferred.await(warned)
+              )
+            )
+            .pipe(Effect.provide(Logger.replace(Logger.defaultLogger, warnings)))
+          assert.include(warning, `lost the lock on ${store.location("work")}`)
+        })
+      ),
+    15_000
   )
 
   it.effect("layerConfig reads COZE_AUTH_HOME, else XDG_CONFIG_HOME", () =>

@@ -4,6 +4,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Deferred, Effect, Fiber, Layer, Option, Redacted, Ref, TestClock } from "effect"
 import * as Browser from "../src/Browser.js"
 import * as Login from "../src/Login.js"
+import { numberedToken } from "./fixtures/tokens.js"
 import { deviceApp, pkceApp, TestEmulator } from "./utils/emulator.js"
 
 const TestLayer = TestEmulator().pipe(Layer.provideMerge(TokenStore.layerMemory))
@@ -39,6 +40,39 @@ describe("Login.device", () => {
         [1, 2]
       )
     }).pipe(Effect.provide(TestLayer))
+  )
+
+  it.scoped("stores the token under the profile's lock, after a refresh that holds it", () =>
+    Effect.gen(function* () {
+      const memory = yield* TokenStore.makeMemory
+      const loginAtLock = yield* Deferred.make<void>()
+      const store: TokenStore.Service = {
+        ...memory,
+        withLock: (profile, effect) =>
+          Effect.zipRight(Deferred.succeed(loginAtLock, undefined), memory.withLock(profile, effect))
+      }
+      // A refresh of the old session holds the lock, and writes its token when done.
+      const release = yield* Deferred.make<void>()
+      const refresh = yield* Effect.fork(
+        memory.withLock("work", Effect.zipRight(Deferred.await(release), memory.set("work", numberedToken(1))))
+      )
+      const { emulator, client } = yield* deviceApp()
+      const login = yield* Login.device({ profile: "work", client }).pipe(
+        Effect.provideService(TokenStore.TokenStore, store)
+      )
+      yield* emulator.approveDevice(Option.getOrThrow(login.pending.userCode))
+      yield* TestClock.adjust("5 seconds")
+      const completion = yield* Effect.fork(login.completion)
+      // The login is now at the lock (or, writing without it, already done): let the refresh finish first.
+      yield* Effect.raceFirst(Deferred.await(loginAtLock), Fiber.await(completion))
+      yield* Deferred.succeed(release, undefined)
+      yield* Fiber.join(refresh)
+      const token = yield* Fiber.join(completion)
+      assert.deepStrictEqual(
+        yield* storedAccess("work").pipe(Effect.provideService(TokenStore.TokenStore, memory)),
+        Option.some(Redacted.value(token.accessToken))
+      )
+    }).pipe(Effect.provide(TestEmulator()))
   )
 
   it.scoped("cancel interrupts the polling; nothing is stored", () =>

@@ -1,4 +1,5 @@
 import * as http from "node:http"
+import * as net from "node:net"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Fiber } from "effect"
 import * as LoopbackReceiver from "../src/LoopbackReceiver.js"
@@ -21,6 +22,16 @@ const get = (url: string, host?: string) =>
       }
     )
     request.on("error", (error) => resume(Effect.die(error)))
+  })
+
+/** Sends `head` as is over a socket (an HTTP client would refuse to) and returns the status line. */
+const raw = (url: string, head: string) =>
+  Effect.async<string>((resume) => {
+    const socket = net.connect(Number(new URL(url).port), "127.0.0.1", () => socket.write(head))
+    let answer = ""
+    socket.on("data", (chunk) => (answer += chunk))
+    socket.on("close", () => resume(Effect.succeed(answer.split("\r\n")[0] ?? "")))
+    socket.on("error", (error) => resume(Effect.die(error)))
   })
 
 const callbackUrl = (receiver: LoopbackReceiver.Receiver, query: Record<string, string>) =>
@@ -60,6 +71,17 @@ describe("LoopbackReceiver", () => {
       const fiber = yield* Effect.fork(receiver.callback)
       yield* Effect.yieldNow()
       assert.isNull(fiber.unsafePoll())
+    })
+  )
+
+  it.scoped("a request whose target is not a URL is refused without crashing; the callback still works", () =>
+    Effect.gen(function* () {
+      const receiver = yield* LoopbackReceiver.make()
+      const host = new URL(receiver.redirectUri).host
+      const status = yield* raw(receiver.redirectUri, `GET //[ HTTP/1.1\r\nHost: ${host}\r\n\r\n`)
+      assert.strictEqual(status, "HTTP/1.1 400 Bad Request")
+      assert.strictEqual((yield* get(callbackUrl(receiver, { code: "c3", state: receiver.state }))).status, 200)
+      assert.deepStrictEqual(yield* receiver.callback, { code: "c3" })
     })
   )
 

@@ -31,8 +31,9 @@ const input = {
     .boolean()
     .optional()
     .describe(
-      "Block until the user approved or the login expired (with progress notifications), instead of returning at once"
-    )
+      "Block until the user approved or the login expired (with progress notifications), once the user has the URL"
+    ),
+  force: z.boolean().optional().describe("Log in again even when the profile is logged in already")
 }
 
 const output = {
@@ -116,8 +117,9 @@ export const register = (server: McpServer, run: RunTool) =>
       title: "Log in to Coze",
       description:
         "Logs the user in to Coze. Device and PKCE logins return at once with status pending while the user approves " +
-        "in their browser; the user, not you, opens verification_url. Pass wait: true to block until done, or call " +
-        "status later. A JWT (service) app is authenticated at once. A second call while a login is pending returns it.",
+        "in their browser; the user, not you, opens verification_url. Then call login with wait: true to block until " +
+        "they approved. A JWT (service) app is authenticated at once. A call while a login is pending returns it, and " +
+        "a profile that is logged in already stays so (force: true logs in again).",
       inputSchema: input,
       outputSchema: output,
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true }
@@ -129,16 +131,18 @@ export const register = (server: McpServer, run: RunTool) =>
           const started = yield* logins.start({
             profile: args.profile,
             flow: args.flow,
-            workspaceId: Option.fromNullable(args.workspace_id)
+            workspaceId: Option.fromNullable(args.workspace_id),
+            force: args.force === true
           })
-          if (started._tag === "Authenticated") return authenticated(started.profile, started.token.expiresAt)
-          const { login } = started
-          const elicited = yield* elicitUrl(server, request, login)
+          if (started._tag === "Authenticated") return authenticated(started.profile, started.expiresAt)
+          const { fresh, login } = started
+          const elicited = fresh ? yield* elicitUrl(server, request, login) : Option.none()
           if (Option.isSome(elicited) && elicited.value !== "accept") {
             yield* logins.cancel(login.profile)
             return yield* new LoginDeclined({ profile: login.profile })
           }
-          if (args.wait === true) {
+          // Waiting makes sense only once the user can have the URL: sent by elicitation, or returned earlier.
+          if (args.wait === true && (!fresh || Option.isSome(elicited))) {
             const token = yield* Deferred.await(login.outcome).pipe(Effect.raceFirst(reportProgress(request, login)))
             return authenticated(login.profile, token.expiresAt)
           }
@@ -157,7 +161,7 @@ export const register = (server: McpServer, run: RunTool) =>
               : {
                   advisory:
                     "Show the user verification_url (and user_code, if any) and ask them to open it in their own browser " +
-                    "and approve; do not open it yourself. Then call status, or login with wait: true."
+                    "and approve; do not open it yourself. Then call login with wait: true to wait for the approval."
                 })
           }
         }),

@@ -6,8 +6,10 @@
 
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from "node:crypto"
 import { createServer } from "node:http"
+import * as CozeError from "@coze-auth/core/CozeError"
 import { HttpApp, HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js"
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js"
 import { Effect, Option, Redacted } from "effect"
 import type { AppRuntime } from "../Runtime.js"
@@ -31,26 +33,61 @@ const refuse = (status: 401 | 403, message: string) =>
     { status, ...(status === 401 ? { headers: { "www-authenticate": 'Bearer realm="coze-auth"' } } : {}) }
   )
 
-/** One transport per MCP session, created by an `initialize` request and found by `mcp-session-id` after. */
-const makeSessions = (runtime: AppRuntime, options: { readonly tokenTool: boolean }) => {
-  const sessions = new Map<string, WebStandardStreamableHTTPServerTransport>()
+interface Session {
+  readonly server: McpServer
+  readonly transport: WebStandardStreamableHTTPServerTransport
+  readonly lastSeen: number
+}
+
+const notFound = () =>
+  Response.json({ jsonrpc: "2.0", error: { code: -32001, message: "Session not found" }, id: null }, { status: 404 })
+
+/**
+ * One transport per MCP session, created by an `initialize` request and found by `mcp-session-id` after.
+ * Clients that never send DELETE would pile sessions up, so a session idle for `idleMillis` (30 minutes) is
+ * closed, and past `maxSessions` (64) the least recently used one goes; its client gets 404 and, as the
+ * protocol says, initializes a new session.
+ */
+export const makeSessions = (
+  runtime: AppRuntime,
+  options: {
+    readonly tokenTool: boolean
+    readonly maxSessions?: number
+    readonly idleMillis?: number
+    readonly now?: () => number
+  }
+) => {
+  const { idleMillis = 30 * 60_000, maxSessions = 64, now = Date.now } = options
+  // Insertion order is recency: a session is moved to the end whenever it is used.
+  const sessions = new Map<string, Session>()
+  const close = (id: string) => {
+    const session = sessions.get(id)
+    sessions.delete(id)
+    if (session !== undefined) void session.server.close().catch(() => undefined)
+  }
+  const sweep = (room: number) => {
+    for (const [id, session] of sessions) {
+      if (now() - session.lastSeen < idleMillis && sessions.size + room <= maxSessions) break
+      close(id)
+    }
+  }
   return async (request: Request): Promise<Response> => {
     const sessionId = request.headers.get("mcp-session-id")
     if (sessionId !== null) {
-      const transport = sessions.get(sessionId)
-      return transport === undefined
-        ? Response.json(
-            { jsonrpc: "2.0", error: { code: -32001, message: "Session not found" }, id: null },
-            { status: 404 }
-          )
-        : transport.handleRequest(request)
+      sweep(0)
+      const session = sessions.get(sessionId)
+      if (session === undefined) return notFound()
+      sessions.delete(sessionId)
+      sessions.set(sessionId, { ...session, lastSeen: now() })
+      return session.transport.handleRequest(request)
     }
-    const transport = new WebStandardStreamableHTTPServerTransport({
+    sweep(1)
+    const server = makeServer(runtime, options)
+    const transport: WebStandardStreamableHTTPServerTransport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: randomUUID,
-      onsessioninitialized: (id) => void sessions.set(id, transport),
+      onsessioninitialized: (id) => void sessions.set(id, { server, transport, lastSeen: now() }),
       onsessionclosed: (id) => void sessions.delete(id)
     })
-    const server = makeServer(runtime, options)
     await server.connect(transport)
     const response = await transport.handleRequest(request)
     // Not an initialize request: the transport answered with an error and there is no session to keep.
@@ -65,7 +102,16 @@ export const serve = (
 ) =>
   Effect.gen(function* () {
     const key = Option.getOrElse(options.mcpKey, () => Redacted.make(randomBytes(32).toString("base64url")))
-    const server = yield* NodeHttpServer.make(createServer, { host: "127.0.0.1", port: options.port })
+    const server = yield* NodeHttpServer.make(createServer, { host: "127.0.0.1", port: options.port }).pipe(
+      Effect.mapError(
+        (error) =>
+          new CozeError.ConfigError({
+            description: `cannot listen on 127.0.0.1:${options.port} (${(error.cause as NodeJS.ErrnoException)?.code ?? "unknown error"})`,
+            hint: "pick another port with --port (npm start: PORT=…)",
+            field: "--port"
+          })
+      )
+    )
     const port = server.address._tag === "TcpAddress" ? server.address.port : options.port
     const allowedHosts = new Set(loopbackHosts.map((host) => `${host}:${port}`))
     const allowedOrigins = new Set(loopbackHosts.map((host) => `http://${host}:${port}`))

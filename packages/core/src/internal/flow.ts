@@ -1,13 +1,15 @@
 /**
- * What every OAuth flow shares: the HTTP client, the region and dialect, token requests with the transient
- * retry policy, and refresh with the rotating refresh token.
+ * What every OAuth flow shares: the HTTP client, the region and dialect, token requests, and refresh with the
+ * rotating refresh token. A grant sent as it is may be single-use, so it is resent only when the server
+ * certainly did not process it (`retryUnprocessed`); a flow that makes a fresh grant per attempt (JWT) sends
+ * with `request` and picks its own policy.
  */
 import { HttpClient } from "@effect/platform"
 import { type Config, type Context, Effect, Layer, type Redacted } from "effect"
 import * as CozeError from "../CozeError.js"
 import * as Dialect from "../Dialect.js"
 import * as Region from "../Region.js"
-import { retryTransient } from "../Retry.js"
+import { retryUnprocessed } from "../Retry.js"
 import type { Flow, Token } from "../Token.js"
 import { load } from "./configError.js"
 
@@ -15,6 +17,9 @@ export interface Client {
   readonly region: Region.Region
   readonly dialect: Dialect.Service
   readonly endpoint: Dialect.Endpoint
+  /** One token request, never retried. */
+  readonly request: (grant: Dialect.Grant) => Effect.Effect<Token, CozeError.CozeError>
+  /** A token request, resent only after a failure the server certainly did not process (HTTP 429). */
   readonly token: (grant: Dialect.Grant) => Effect.Effect<Token, CozeError.CozeError>
   readonly refresh: (refreshToken: Redacted.Redacted<string>) => Effect.Effect<Token, CozeError.CozeError>
 }
@@ -29,11 +34,13 @@ export const makeClient = (options: {
     const region = options.region ?? Region.com
     const dialect = yield* Dialect.current
     const endpoint: Dialect.Endpoint = { client: yield* HttpClient.HttpClient, region }
-    const token = (grant: Dialect.Grant) => retryTransient(dialect.token(endpoint, grant, options.flow))
+    const request = (grant: Dialect.Grant) => dialect.token(endpoint, grant, options.flow)
+    const token = (grant: Dialect.Grant) => retryUnprocessed(request(grant))
     return {
       region,
       dialect,
       endpoint,
+      request,
       token,
       refresh: (refreshToken) =>
         token(

@@ -66,7 +66,11 @@ export const decide = (authorizeKey: string, decision: Decision) =>
     const pending = yield* Effect.flatten(takeFrom("pending", authorizeKey)).pipe(
       Effect.mapError(() => notFound(`authorize_key ${authorizeKey} (unknown or already answered)`))
     )
-    const target = new URL(pending.redirect_uri)
+    // Registration only takes absolute http(s) URLs; still, an odd stored value is a 400, never a 500.
+    const target = yield* Effect.try({
+      try: () => new URL(pending.redirect_uri),
+      catch: () => invalidRequest(`redirect_uri ${pending.redirect_uri} is not an absolute URL`)
+    })
     if (decision === "approve") {
       const code = yield* randomToken("code_")
       const expires_at = (yield* now) + codeTtlMillis

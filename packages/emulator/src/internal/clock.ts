@@ -15,7 +15,8 @@ export interface ShiftedClock {
 export const make = (base: Clock.Clock): ShiftedClock => {
   let offset = 0
   const millis = (baseMillis: number) => baseMillis + offset
-  const nanos = (baseNanos: bigint) => baseNanos + BigInt(offset) * 1_000_000n
+  // `BigInt` throws on a fraction, and this runs on every time read.
+  const nanos = (baseNanos: bigint) => baseNanos + BigInt(Math.round(offset)) * 1_000_000n
   return {
     clock: {
       [Clock.ClockTypeId]: Clock.ClockTypeId,

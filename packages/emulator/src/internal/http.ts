@@ -2,8 +2,8 @@
  * Request helpers shared by the handlers: body reading with the emulator's limits, Schema decoding
  * that names the offending field, the client credential header and the per-request context.
  */
-import { FileSystem, HttpIncomingMessage, HttpServerRequest, HttpServerResponse } from "@effect/platform"
-import { Context, Effect, Option, ParseResult, Ref, Schema } from "effect"
+import { HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { Chunk, Context, Effect, Option, ParseResult, Ref, Schema, Stream } from "effect"
 import { invalidRequest, missing, type OAuthError, payloadTooLarge } from "./errors.js"
 
 /** Largest request body the emulator reads. */
@@ -32,13 +32,20 @@ export const bearerCredential = Effect.map(HttpServerRequest.HttpServerRequest, 
   return Option.fromNullable(match?.[1])
 })
 
+/**
+ * The body as text, at most `maxBodyBytes`. A chunked body has no length to check up front, so it is
+ * read to its end, counting and keeping nothing past the limit: stopping early makes the platform destroy
+ * the socket, and the client would get no 413 at all.
+ */
 const readText = Effect.gen(function* () {
   const request = yield* HttpServerRequest.HttpServerRequest
   if (Number(request.headers["content-length"] ?? 0) > maxBodyBytes) return yield* payloadTooLarge(maxBodyBytes)
-  return yield* request.text.pipe(
-    HttpIncomingMessage.withMaxBodySize(Option.some(FileSystem.Size(maxBodyBytes))),
-    Effect.mapError(() => payloadTooLarge(maxBodyBytes))
-  )
+  const body = yield* Stream.runFold(request.stream, { kept: Chunk.empty<Uint8Array>(), bytes: 0 }, (body, part) => {
+    const bytes = body.bytes + part.length
+    return { kept: bytes > maxBodyBytes ? body.kept : Chunk.append(body.kept, part), bytes }
+  }).pipe(Effect.mapError(() => invalidRequest("the body could not be read")))
+  if (body.bytes > maxBodyBytes) return yield* payloadTooLarge(maxBodyBytes)
+  return Buffer.concat(Chunk.toReadonlyArray(body.kept)).toString("utf8")
 })
 
 const isJsonContentType = (contentType: string) =>

@@ -33,19 +33,24 @@ const routes = HttpRouter.empty.pipe(
   HttpRouter.mount("/__emulator", controlRoutes)
 )
 
+/** `YYYYMMDDhhmmss`, or zeros for a time JavaScript cannot represent (a clock moved far enough). */
+const stampOf = (millis: number) =>
+  Option.match(DateTime.make(millis), {
+    onNone: () => "0".repeat(14),
+    onSome: (time) => DateTime.formatIso(time).replace(/\D/g, "").slice(0, 14)
+  })
+
 /** Coze log ids: `YYYYMMDDhhmmss` followed by hex, e.g. `2024102916355736DC98FBC4D32FD7E59C`. */
-const newLogId = Effect.map(now, (millis) => {
-  const stamp = DateTime.formatIso(DateTime.unsafeMake(millis)).replace(/\D/g, "").slice(0, 14)
-  return `${stamp}${randomBytes(10).toString("hex").toUpperCase()}`
-})
+const newLogId = Effect.map(now, (millis) => `${stampOf(millis)}${randomBytes(10).toString("hex").toUpperCase()}`)
 
 const isControlPath = (path: string) => path === "/__emulator" || path.startsWith("/__emulator/")
 
-/** Every request, through the routes and the middleware, against one emulator's state. */
-const httpApp = (store: Store["Type"]) =>
+const unexpected = (cause: unknown) =>
+  Effect.as(Effect.logError("emulator: unexpected failure", cause), internalErrorResponse)
+
+/** Runs the routes and logs the request; errors become their wire bodies. */
+const respond = (request: HttpServerRequest.HttpServerRequest, logId: string) =>
   Effect.gen(function* () {
-    const request = yield* HttpServerRequest.HttpServerRequest
-    const logId = request.headers["x-tt-logid"] ?? (yield* newLogId)
     const grantType = yield* Ref.make(Option.none<string>())
     const response = yield* routes.pipe(
       Effect.catchTags({
@@ -53,9 +58,7 @@ const httpApp = (store: Store["Type"]) =>
         OAuthError: (error) => Effect.succeed(oauthErrorResponse(error)),
         Unauthenticated: () => Effect.succeed(unauthenticatedResponse(logId))
       }),
-      Effect.catchAllCause((cause) =>
-        Effect.as(Effect.logError("emulator: unexpected failure", cause), internalErrorResponse)
-      ),
+      Effect.catchAllCause(unexpected),
       Effect.provideService(RequestContext, { logId, grantType })
     )
     const path = new URL(request.url, "http://emulator").pathname
@@ -69,6 +72,16 @@ const httpApp = (store: Store["Type"]) =>
       }
       yield* updateState((state) => ({ ...state, requests: Chunk.append(state.requests, record) }))
     }
+    return response
+  })
+
+/** Every request, through the routes and the middleware, against one emulator's state. */
+const httpApp = (store: Store["Type"]) =>
+  Effect.gen(function* () {
+    const request = yield* HttpServerRequest.HttpServerRequest
+    const logId = request.headers["x-tt-logid"] ?? (yield* newLogId)
+    // The last net: whatever breaks in the middleware itself, the answer keeps the error body and the log id.
+    const response = yield* Effect.catchAllDefect(respond(request, logId), unexpected)
     return HttpServerResponse.setHeader(response, "X-Tt-Logid", logId)
   }).pipe(Effect.provideService(Store, store))
 

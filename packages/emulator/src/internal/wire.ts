@@ -6,10 +6,25 @@ import { Schema } from "effect"
 export const AppType = Schema.Literal("web", "pkce", "device", "jwt")
 export type AppType = typeof AppType.Type
 
+const isHttpUrl = (text: string) => {
+  try {
+    return /^https?:$/.test(new URL(text).protocol)
+  } catch {
+    return false
+  }
+}
+
+/** Where a browser can be sent back to; anything else could never be redirected to. */
+export const RedirectUri = Schema.String.pipe(
+  Schema.filter(isHttpUrl, {
+    message: (issue) => `expected an absolute http(s) URL, actual ${JSON.stringify(issue.actual)}`
+  })
+)
+
 export const CreateApp = Schema.Struct({
   type: AppType,
   name: Schema.optional(Schema.String),
-  redirect_uris: Schema.optional(Schema.Array(Schema.String)),
+  redirect_uris: Schema.optional(Schema.Array(RedirectUri)),
   public_key_pem: Schema.optional(Schema.String),
   channel: Schema.optional(Schema.Boolean)
 })
@@ -31,7 +46,12 @@ export const ConsentAnswer = Schema.Struct({ redirect: Schema.String })
 
 export const UserCode = Schema.Struct({ user_code: Schema.String })
 
-export const AdvanceClock = Schema.Struct({ advance_seconds: Schema.NonNegative })
+/** A century: whole seconds up to this keep the clock a whole, printable number of milliseconds. */
+export const maxAdvanceSeconds = 100 * 365 * 24 * 60 * 60
+
+export const AdvanceClock = Schema.Struct({
+  advance_seconds: Schema.Int.pipe(Schema.between(0, maxAdvanceSeconds))
+})
 
 export const ClockAnswer = Schema.Struct({ now: Schema.Number })
 

@@ -1,4 +1,5 @@
 import { createPrivateKey, generateKeyPairSync } from "node:crypto"
+import * as http from "node:http"
 import { FetchHttpClient, HttpClient, HttpClientRequest } from "@effect/platform"
 import { assert } from "@effect/vitest"
 import { Clock, Effect, Layer } from "effect"
@@ -41,6 +42,29 @@ export const send = (request: HttpClientRequest.HttpClientRequest) =>
     const text = yield* response.text
     return { status: response.status, headers: response.headers, text, json: parse(text) } satisfies Answer
   }).pipe(Effect.orDie)
+
+/** POSTs `body` in 1 KiB chunks with no Content-Length (`Transfer-Encoding: chunked`). */
+export const postChunked = (path: string, body: string, contentType = "application/json") =>
+  Effect.flatMap(Emulator.Emulator, ({ url }) =>
+    Effect.async<Answer>((resume) => {
+      const request = http.request(`${url}${path}`, { method: "POST", headers: { "Content-Type": contentType } })
+      request.on("response", (response) => {
+        let text = ""
+        response.setEncoding("utf8")
+        response.on("data", (chunk: string) => {
+          text += chunk
+        })
+        response.on("end", () => {
+          const headers = response.headers as Record<string, string>
+          resume(Effect.succeed({ status: response.statusCode ?? 0, headers, text, json: parse(text) }))
+        })
+      })
+      // A dropped connection ("socket hang up") is a test failure, not a hang.
+      request.on("error", (error) => resume(Effect.die(error)))
+      for (let offset = 0; offset < body.length; offset += 1024) request.write(body.slice(offset, offset + 1024))
+      request.end()
+    })
+  )
 
 export const get = (path: string, headers: Record<string, string> = {}) =>
   send(HttpClientRequest.get(path).pipe(HttpClientRequest.setHeaders(headers)))
