@@ -150,16 +150,22 @@ const parseRetryAfter = (value: string | undefined): Duration.Duration | undefin
 const requestTimeout = Duration.seconds(30)
 
 const transportError = (error: HttpClientError.HttpClientError): CozeError.CozeError =>
-  error._tag === "RequestError"
-    ? new CozeError.TransportError({
-        description: `request to ${error.request.url} failed (${error.reason})`,
-        hint: error.reason === "InvalidUrl" ? "check COZE_API_BASE / COZE_WWW_BASE" : undefined,
-        cause: error.cause
+  // A URL that does not parse is a setting to fix, not a network hiccup to retry.
+  error._tag === "RequestError" && error.reason === "InvalidUrl"
+    ? new CozeError.ConfigError({
+        description: `${error.request.url} is not a valid URL`,
+        hint: "COZE_API_BASE / COZE_WWW_BASE must be full http(s) URLs, e.g. https://api.coze.cn",
+        field: "COZE_API_BASE"
       })
-    : new CozeError.TransportError({
-        description: `reading the answer of ${error.request.url} failed (${error.reason})`,
-        cause: error.cause
-      })
+    : error._tag === "RequestError"
+      ? new CozeError.TransportError({
+          description: `request to ${error.request.url} failed (${error.reason})`,
+          cause: error.cause
+        })
+      : new CozeError.TransportError({
+          description: `reading the answer of ${error.request.url} failed (${error.reason})`,
+          cause: error.cause
+        })
 
 /**
  * Sends a request and reads the whole answer; transport failures and timeouts become `TransportError`.

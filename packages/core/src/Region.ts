@@ -88,7 +88,7 @@ export const mismatchHint = (region: Region): string => {
 
 /**
  * The JWT `aud` claim: the api host, with its port when it has one (coze-go and coze-py do the same).
- * Total: an api base that is no URL gives itself, and the token request then fails as `InvalidUrl`.
+ * Total: an api base that is no URL gives itself, and the token request then fails with a `ConfigError`.
  *
  * @since 0.1.0
  * @category Utils

@@ -119,11 +119,11 @@ describe("bad bases", () => {
     )
   })
 
-  it.effect("a token request to a bad api base is a TransportError with a hint, never sent", () =>
+  it.effect("a token request to a bad api base is a ConfigError naming COZE_API_BASE, never sent", () =>
     Effect.gen(function* () {
       const { attempts, client } = yield* stubClient(() => Effect.die("sent"))
       const error = yield* Effect.flip(Dialect.coze.token({ client, region: bad }, grant, "pkce"))
-      assert.strictEqual(error._tag, "TransportError")
+      assert.strictEqual(error._tag, "ConfigError")
       assert.include(error.message, "COZE_API_BASE")
       assert.strictEqual(yield* Ref.get(attempts), 0)
     })

@@ -122,17 +122,14 @@ describe("Retry", () => {
     })
   )
 
-  it.effect("an invalid URL is a TransportError, not a defect", () =>
+  it.effect("an invalid URL is a ConfigError, failed at once and never retried", () =>
     Effect.gen(function* () {
-      const { fiber } = yield* refreshWith((_, request) =>
+      const { attempts, fiber } = yield* deviceCodeWith((_, request) =>
         Effect.fail(new HttpClientError.RequestError({ request, reason: "InvalidUrl" }))
       )
-      for (let i = 0; i < 6; i++) {
-        yield* settle
-        yield* TestClock.adjust("10 seconds")
-      }
       const error = yield* Effect.flip(Fiber.join(fiber))
-      assert.strictEqual(error._tag, "TransportError")
+      assert.strictEqual(error._tag, "ConfigError")
+      assert.strictEqual(yield* Ref.get(attempts), 1)
     })
   )
 
