@@ -2,8 +2,9 @@
  * Request helpers shared by the handlers: body reading with the emulator's limits, Schema decoding
  * that names the offending field, the client credential header and the per-request context.
  */
-import { HttpServerRequest, HttpServerResponse } from "@effect/platform"
-import { Chunk, Context, Effect, Option, ParseResult, Ref, Schema, Stream } from "effect"
+import { IncomingMessage } from "node:http"
+import { FileSystem, HttpIncomingMessage, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { Context, Effect, Option, ParseResult, Ref, Schema } from "effect"
 import { invalidRequest, missing, type OAuthError, payloadTooLarge } from "./errors.js"
 
 /** Largest request body the emulator reads. */
@@ -32,20 +33,38 @@ export const bearerCredential = Effect.map(HttpServerRequest.HttpServerRequest, 
   return Option.fromNullable(match?.[1])
 })
 
+/** Reads a request to its end, keeping at most `limit` bytes; `undefined` when it was longer. */
+const readCapped = async (body: AsyncIterable<Buffer>, limit: number): Promise<string | undefined> => {
+  const kept: Array<Buffer> = []
+  let bytes = 0
+  for await (const part of body) {
+    bytes += part.length
+    if (bytes <= limit) kept.push(part)
+  }
+  return bytes > limit ? undefined : Buffer.concat(kept).toString("utf8")
+}
+
 /**
- * The body as text, at most `maxBodyBytes`. A chunked body has no length to check up front, so it is
- * read to its end, counting and keeping nothing past the limit: stopping early makes the platform destroy
- * the socket, and the client would get no 413 at all.
+ * The body as text, at most `maxBodyBytes`. A chunked body has no length to check up front, so it is read
+ * to its end, keeping nothing past the limit: stopping early makes Node destroy the socket, and the client
+ * would get no 413 at all. (Node's request is read directly: an Effect `Stream` here would end up in the
+ * MCP server's startup bundle, which embeds the emulator only for its sandbox.)
  */
 const readText = Effect.gen(function* () {
   const request = yield* HttpServerRequest.HttpServerRequest
   if (Number(request.headers["content-length"] ?? 0) > maxBodyBytes) return yield* payloadTooLarge(maxBodyBytes)
-  const body = yield* Stream.runFold(request.stream, { kept: Chunk.empty<Uint8Array>(), bytes: 0 }, (body, part) => {
-    const bytes = body.bytes + part.length
-    return { kept: bytes > maxBodyBytes ? body.kept : Chunk.append(body.kept, part), bytes }
-  }).pipe(Effect.mapError(() => invalidRequest("the body could not be read")))
-  if (body.bytes > maxBodyBytes) return yield* payloadTooLarge(maxBodyBytes)
-  return Buffer.concat(Chunk.toReadonlyArray(body.kept)).toString("utf8")
+  if (!(request.source instanceof IncomingMessage)) {
+    return yield* request.text.pipe(
+      HttpIncomingMessage.withMaxBodySize(Option.some(FileSystem.Size(maxBodyBytes))),
+      Effect.mapError(() => payloadTooLarge(maxBodyBytes))
+    )
+  }
+  const source = request.source
+  const text = yield* Effect.tryPromise({
+    try: () => readCapped(source, maxBodyBytes),
+    catch: () => invalidRequest("the body could not be read")
+  })
+  return text ?? (yield* payloadTooLarge(maxBodyBytes))
 })
 
 const isJsonContentType = (contentType: string) =>
