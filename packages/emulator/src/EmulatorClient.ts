@@ -48,6 +48,8 @@ export interface Service {
   readonly createApp: (input: CreateAppInput) => Effect.Effect<CreatedApp>
   readonly disableApp: (clientId: string) => Effect.Effect<void>
   readonly enableApp: (clientId: string) => Effect.Effect<void>
+  /** The user revokes the app's authorization: every access and refresh token it holds stops working. */
+  readonly revokeApp: (clientId: string) => Effect.Effect<void>
   /** Answers a pending authorization; `redirect` is where the browser would go next. */
   readonly consent: (authorizeKey: string, decision: Decision) => Effect.Effect<{ readonly redirect: string }>
   /** GETs `authorizeUrl` (without following redirects), answers the consent, returns the final redirect URL. */
@@ -115,6 +117,7 @@ export const make = (url: string) =>
       createApp: (input) => post("/apps", CreatedApp, input),
       disableApp: (clientId) => Effect.asVoid(post(`/apps/${encodeURIComponent(clientId)}/disable`, Ok)),
       enableApp: (clientId) => Effect.asVoid(post(`/apps/${encodeURIComponent(clientId)}/enable`, Ok)),
+      revokeApp: (clientId) => Effect.asVoid(post(`/apps/${encodeURIComponent(clientId)}/revoke`, Ok)),
       consent,
       authorize,
       approveDevice: (userCode) => Effect.asVoid(post("/device/approve", Ok, { user_code: userCode })),

@@ -42,6 +42,19 @@ export const setDisabled = (clientId: string, disabled: boolean) =>
     yield* updateState((state) => ({ ...state, apps: HashMap.set(state.apps, clientId, { ...app, disabled }) }))
   })
 
+/** The user revoked the app's authorization: every access and refresh token it holds dies (protocol §10.8). */
+export const revokeTokens = (clientId: string) =>
+  Effect.gen(function* () {
+    yield* Effect.flatten(findApp(clientId)).pipe(Effect.mapError(() => notFound(`app ${clientId}`)))
+    const others = <V extends { readonly client_id: string }>(map: HashMap.HashMap<string, V>) =>
+      HashMap.filter(map, (grant) => grant.client_id !== clientId)
+    yield* updateState((state) => ({
+      ...state,
+      accessTokens: others(state.accessTokens),
+      refreshTokens: others(state.refreshTokens)
+    }))
+  })
+
 /** The app a grant is for; unknown apps are `invalid_client`, deactivated ones `access_deny`. */
 export const requireActiveApp = (clientId: string) =>
   Effect.gen(function* () {

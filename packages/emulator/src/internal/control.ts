@@ -3,7 +3,7 @@
  */
 import { HttpRouter } from "@effect/platform"
 import { Chunk, Effect } from "effect"
-import { createApp, setDisabled } from "./apps.js"
+import { createApp, revokeTokens, setDisabled } from "./apps.js"
 import { decide } from "./authorize.js"
 import { answerDevice } from "./device.js"
 import { baseUrl, decodeControlBody, json } from "./http.js"
@@ -35,6 +35,13 @@ export const controlRoutes = HttpRouter.empty.pipe(
   ),
   HttpRouter.post("/apps/:client_id/disable", setAppDisabled(true)),
   HttpRouter.post("/apps/:client_id/enable", setAppDisabled(false)),
+  HttpRouter.post(
+    "/apps/:client_id/revoke",
+    HttpRouter.params.pipe(
+      Effect.flatMap((params) => revokeTokens(params.client_id ?? "")),
+      Effect.as(ok)
+    )
+  ),
   HttpRouter.post(
     "/consent",
     Effect.gen(function* () {

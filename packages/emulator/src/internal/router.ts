@@ -11,6 +11,7 @@ import { controlRoutes } from "./control.js"
 import { deviceCode, deviceForm, deviceSubmit } from "./device.js"
 import { internalErrorResponse, notFound, oauthErrorResponse, unauthenticatedResponse } from "./errors.js"
 import { RequestContext } from "./http.js"
+import { openApiRoutes } from "./openApi.js"
 import { makeStore, now, type Settings, Store, updateState } from "./state.js"
 import { jwtOnlyToken, token } from "./tokenEndpoint.js"
 import { usersMe } from "./tokens.js"
@@ -30,6 +31,7 @@ const routes = HttpRouter.empty.pipe(
   HttpRouter.get("/oauth/device", deviceForm),
   HttpRouter.post("/oauth/device", deviceSubmit),
   HttpRouter.get("/v1/users/me", usersMe),
+  HttpRouter.concat(openApiRoutes),
   HttpRouter.mount("/__emulator", controlRoutes)
 )
 

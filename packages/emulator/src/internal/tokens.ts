@@ -1,5 +1,5 @@
 /**
- * Issuing access and refresh tokens, and checking them on OpenAPI calls (`GET /v1/users/me`).
+ * Issuing access and refresh tokens, and checking them on OpenAPI calls (`GET /v1/users/me`, `openApi.ts`).
  */
 import { Effect, HashMap, Option } from "effect"
 import { Unauthenticated } from "./errors.js"
@@ -52,8 +52,8 @@ export const issueServiceToken = (clientId: string, durationSeconds: number, sco
     })
   })
 
-/** `GET /v1/users/me`: any live token of an enabled app. */
-export const usersMe = Effect.gen(function* () {
+/** The live token of an enabled app the request carries, else `Unauthenticated` (Coze code 4100). */
+export const requireToken = Effect.gen(function* () {
   const token = yield* Effect.flatten(bearerCredential).pipe(Effect.mapError(() => new Unauthenticated()))
   const state = yield* getState
   const at = yield* now
@@ -63,5 +63,8 @@ export const usersMe = Effect.gen(function* () {
     Option.filter((app) => !app.disabled)
   )
   if (Option.isNone(live)) return yield* new Unauthenticated()
-  return json({ code: 0, msg: "", data: emulatorUser })
+  return live.value
 })
+
+/** `GET /v1/users/me`: any live token of an enabled app. */
+export const usersMe = Effect.as(requireToken, json({ code: 0, msg: "", data: emulatorUser }))
