@@ -1,6 +1,6 @@
 /**
  * The layer graph behind the runtime: profiles wired to their flows over one token store and HTTP client,
- * the pending-login registry, the settings, and logs on stderr.
+ * the pending-login registry, the settings, the HTTP client (for the API tools too), and logs on stderr.
  */
 
 import type { ConfigError } from "@coze-auth/core/CozeError"
@@ -94,9 +94,11 @@ export const makeProfile = (
           region
         })
         const credentials = yield* credentialsOf(Credentials.Source.Mint({ mint: client.token() }))
+        const sessions = yield* Credentials.makeKeyed({ mint: (sessionName: string) => client.token({ sessionName }) })
         return {
           ...base,
           credentials,
+          sessions,
           login: () => Effect.map(credentials.refresh, (token) => ({ _tag: "Immediate", token }))
         }
       }
@@ -123,6 +125,7 @@ export const make = <E>(options: {
   Logins.layer.pipe(
     Layer.provideMerge(options.profiles),
     Layer.provideMerge(Layer.succeed(Settings, options.settings)),
-    Layer.provide(Layer.merge(FetchHttpClient.layer, options.store)),
+    Layer.provide(options.store),
+    Layer.provideMerge(FetchHttpClient.layer),
     Layer.provide(stderrLogger)
   )

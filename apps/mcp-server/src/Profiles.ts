@@ -21,6 +21,8 @@ export interface Profile {
   readonly region: Region.Region
   readonly flow: Flow
   readonly credentials: Credentials.Service
+  /** JWT profiles: a token per `session_name` (one end user each), from a bounded cache. */
+  readonly sessions?: Credentials.Keyed<string> | undefined
   readonly login: (options: {
     readonly workspaceId: Option.Option<string>
   }) => Effect.Effect<LoginStart, CozeError.CozeError, Scope.Scope>

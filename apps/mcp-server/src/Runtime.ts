@@ -4,6 +4,7 @@
  * logins and stops the sandbox's emulator.
  */
 import type * as CozeError from "@coze-auth/core/CozeError"
+import type { HttpClient } from "@effect/platform"
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js"
 import { type Effect, type Layer, Logger, ManagedRuntime } from "effect"
 import type { Logins } from "./Logins.js"
@@ -12,7 +13,8 @@ import type { Settings } from "./Settings.js"
 import type { ToolError } from "./ToolError.js"
 import { toCallToolResult } from "./ToolResult.js"
 
-export type Services = Profiles | Logins | Settings
+/** The HTTP client is the one the profiles' flows use; `api_get` / `api_request` call the OpenAPI with it. */
+export type Services = Profiles | Logins | Settings | HttpClient.HttpClient
 
 export type AppRuntime = ManagedRuntime.ManagedRuntime<Services, CozeError.CozeError>
 

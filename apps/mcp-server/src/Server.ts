@@ -5,13 +5,20 @@ import { registerTools } from "./tools/index.js"
 
 export const version = "0.1.0"
 
-const instructions =
-  "coze-auth logs the user in to Coze (coze.com / coze.cn) and hands out valid access tokens. " +
-  "Call status to see the profiles, login to sign in (the user approves in their browser), and token for a " +
-  "token to call the Coze OpenAPI with; tokens refresh by themselves."
+/** Which tools are offered: `token` can be switched off, and read-only mode leaves out every writing tool. */
+export interface ServerOptions {
+  readonly tokenTool: boolean
+  readonly readOnly?: boolean | undefined
+}
 
-export const makeServer = (runtime: AppRuntime, options: { readonly tokenTool: boolean }): McpServer => {
+const instructions =
+  "coze-auth logs the user in to Coze (coze.com / coze.cn) and calls the Coze OpenAPI with their credential. " +
+  "Call status to see the profiles and login to sign in (the user approves in their browser). To use the API, " +
+  "call api_get (reads) or api_request (writes) with a path such as /v1/users/me: the server attaches and " +
+  "refreshes the token, so you never handle it. The token tool is only for programs outside this conversation."
+
+export const makeServer = (runtime: AppRuntime, options: ServerOptions): McpServer => {
   const server = new McpServer({ name: "coze-auth", version }, { instructions, capabilities: { tools: {} } })
-  registerTools(server, runTool(runtime), options)
+  registerTools(server, runTool(runtime), { tokenTool: options.tokenTool, readOnly: options.readOnly === true })
   return server
 }

@@ -1,35 +1,42 @@
 /**
- * How this server instance is configured: the command line (`--transport`, `--port`, `--sandbox`) and the
- * environment (`COZE_AUTH_HOME`, `COZE_AUTH_MCP_KEY`, `COZE_AUTH_MCP_TOKEN_TOOL`).
+ * How this server instance is configured: the command line (`--transport`, `--port`, `--sandbox`, `--read-only`)
+ * and the environment (`COZE_AUTH_HOME`, `COZE_AUTH_MCP_KEY`, `COZE_AUTH_MCP_TOKEN_TOOL`, `COZE_AUTH_MCP_READ_ONLY`,
+ * `COZE_AUTH_MCP_MAX_RESULT_BYTES`, `COZE_AUTH_MCP_API_TIMEOUT`).
  */
 
 import * as CozeError from "@coze-auth/core/CozeError"
 import * as FileTokenStore from "@coze-auth/node/FileTokenStore"
-import { Config, Context, Effect, Option, Redacted } from "effect"
+import { Config, Context, Duration, Effect, Option, Redacted } from "effect"
 
 export interface CommandLine {
   readonly transport: "stdio" | "http"
   readonly port: number
   readonly sandbox: boolean
+  readonly readOnly: boolean
 }
 
-export const usage = `Usage: coze-auth-mcp [--transport stdio|http] [--port n] [--sandbox]
+export const usage = `Usage: coze-auth-mcp [--transport stdio|http] [--port n] [--sandbox] [--read-only]
 
   --transport  stdio (default) or http (Streamable HTTP at http://127.0.0.1:<port>/mcp)
   --port       the HTTP port (default 3917; 0 picks a free one)
-  --sandbox    run against an embedded Coze emulator (the default when no Coze credentials are set)`
+  --sandbox    run against an embedded Coze emulator (the default when no Coze credentials are set)
+  --read-only  offer no tool that can change anything at Coze (as COZE_AUTH_MCP_READ_ONLY=1)`
 
 /** Parses argv by hand: @effect/cli would cost more cold-start time than these three flags are worth. */
 export const parseCommandLine = (argv: ReadonlyArray<string>): CommandLine | { readonly error: string } => {
   let transport: CommandLine["transport"] = "stdio"
   let port = 3917
   let sandbox = false
+  let readOnly = false
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i]!.split("=", 2) as [string, string | undefined]
     const value = () => inline ?? argv[++i]
     switch (flag) {
       case "--sandbox":
         sandbox = true
+        break
+      case "--read-only":
+        readOnly = true
         break
       case "--transport": {
         const v = value()
@@ -47,7 +54,7 @@ export const parseCommandLine = (argv: ReadonlyArray<string>): CommandLine | { r
         return { error: `unknown argument ${flag}` }
     }
   }
-  return { transport, port, sandbox }
+  return { transport, port, sandbox, readOnly }
 }
 
 export interface Service {
@@ -57,7 +64,23 @@ export interface Service {
   readonly tokenTool: boolean
   /** The HTTP transport's bearer key, when set rather than generated. */
   readonly mcpKey: Option.Option<Redacted.Redacted>
+  /**
+   * Read-only mode (`COZE_AUTH_MCP_READ_ONLY=1` or `--read-only`): `api_request`, `token` and `logout` are not
+   * offered (docs/mcp.md says why).
+   */
+  readonly readOnly: boolean
+  readonly api: ApiLimits
 }
+
+/** Bounds on what `api_get` / `api_request` wait for and hand back. */
+export interface ApiLimits {
+  /** The largest body (or collected stream) a result carries; longer ones are cut, with a note. */
+  readonly maxResultBytes: number
+  /** How long a request may take to answer, and how long a stream is collected. */
+  readonly timeout: Duration.Duration
+}
+
+export const defaultApiLimits: ApiLimits = { maxResultBytes: 64 * 1024, timeout: Duration.seconds(60) }
 
 export class Settings extends Context.Tag("app/Settings")<Settings, Service>() {}
 
@@ -69,5 +92,15 @@ export const fromConfig: Effect.Effect<Service, CozeError.ConfigError> = Effect.
     yield* Config.option(Config.redacted("COZE_AUTH_MCP_KEY")),
     (key) => Redacted.value(key) !== ""
   )
-  return { home, tokenTool: tokenTool === "on", mcpKey }
+  const readOnly = yield* Config.boolean("COZE_AUTH_MCP_READ_ONLY").pipe(Config.withDefault(false))
+  const maxResultBytes = yield* Config.integer("COZE_AUTH_MCP_MAX_RESULT_BYTES").pipe(
+    Config.validate({ message: "must be a whole number of bytes, at least 1024", validation: (n) => n >= 1024 }),
+    Config.withDefault(defaultApiLimits.maxResultBytes)
+  )
+  const timeoutSeconds = yield* Config.integer("COZE_AUTH_MCP_API_TIMEOUT").pipe(
+    Config.validate({ message: "must be a whole number of seconds, at least 1", validation: (n) => n >= 1 }),
+    Config.withDefault(Duration.toSeconds(defaultApiLimits.timeout))
+  )
+  const api = { maxResultBytes, timeout: Duration.seconds(timeoutSeconds) }
+  return { home, tokenTool: tokenTool === "on", mcpKey, readOnly, api }
 }).pipe(Effect.mapError(CozeError.fromConfigError))

@@ -29,9 +29,57 @@ export class LoginDeclined extends Data.TaggedError("LoginDeclined")<{ readonly 
   }
 }
 
-export type ToolError = UnknownProfile | FlowUnavailable | LoginDeclined
+/** A path `api_get` / `api_request` refuse before sending anything (architecture §5). */
+export class InvalidPath extends Data.TaggedError("InvalidPath")<{ readonly path: string; readonly reason: string }> {
+  override get message() {
+    const shown = this.path.length > 200 ? `${this.path.slice(0, 200)}…` : this.path
+    return (
+      `Refused path ${JSON.stringify(shown)}: ${this.reason}. Give a path on the profile's Coze API base that ` +
+      "starts with /v1/ or /v3/, e.g. /v1/users/me, with query parameters in query"
+    )
+  }
+}
 
-const tags: ReadonlySet<string> = new Set<ToolError["_tag"]>(["UnknownProfile", "FlowUnavailable", "LoginDeclined"])
+/** An API call needs a credential the profile does not have, and the user was not asked through the client. */
+export class LoginRequired extends Data.TaggedError("LoginRequired")<{
+  readonly profile: string
+  readonly tool: string
+  readonly reason: string
+}> {
+  override get message() {
+    return (
+      `${this.reason}: call the login tool (profile "${this.profile}"), have the user approve in their browser, ` +
+      `then call ${this.tool} again`
+    )
+  }
+}
+
+/** `session_name` asks for a per-user token, which only service (JWT) apps mint. */
+export class SessionUnsupported extends Data.TaggedError("SessionUnsupported")<{
+  readonly profile: string
+  readonly flow: string
+}> {
+  override get message() {
+    return `session_name needs a JWT (service app) profile; profile "${this.profile}" is a ${this.flow} profile (see status)`
+  }
+}
+
+export type ToolError =
+  | UnknownProfile
+  | FlowUnavailable
+  | LoginDeclined
+  | InvalidPath
+  | LoginRequired
+  | SessionUnsupported
+
+const tags: ReadonlySet<string> = new Set<ToolError["_tag"]>([
+  "UnknownProfile",
+  "FlowUnavailable",
+  "LoginDeclined",
+  "InvalidPath",
+  "LoginRequired",
+  "SessionUnsupported"
+])
 
 export const isToolError = (u: unknown): u is ToolError =>
   typeof u === "object" && u !== null && "_tag" in u && typeof u._tag === "string" && tags.has(u._tag)

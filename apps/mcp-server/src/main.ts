@@ -16,7 +16,8 @@ import * as Stdio from "./transports/Stdio.js"
 
 const program = (commandLine: Settings.CommandLine) =>
   Effect.gen(function* () {
-    const settings = yield* Settings.fromConfig
+    const configured = yield* Settings.fromConfig
+    const settings = { ...configured, readOnly: configured.readOnly || commandLine.readOnly }
     const specs = yield* ProfileSpec.load(settings.home)
     const sandbox = commandLine.sandbox || specs.length === 0
     if (specs.length === 0 && Option.isSome(yield* Config.option(Config.string("COZE_WEB_OAUTH_CLIENT_ID")))) {

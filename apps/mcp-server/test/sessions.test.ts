@@ -3,6 +3,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Option } from "effect"
 import * as AppLayer from "../src/AppLayer.js"
 import * as Runtime from "../src/Runtime.js"
+import { defaultApiLimits } from "../src/Settings.js"
 import { makeSessions } from "../src/transports/Http.js"
 
 // Sessions only: no tool runs, so the runtime (no profiles) is never even built.
@@ -10,7 +11,7 @@ const runtime = Runtime.make(
   AppLayer.make({
     profiles: AppLayer.profilesLayer(Effect.succeed([])),
     store: TokenStore.layerMemory,
-    settings: { home: "/nonexistent", tokenTool: true, mcpKey: Option.none() }
+    settings: { home: "/nonexistent", tokenTool: true, mcpKey: Option.none(), readOnly: false, api: defaultApiLimits }
   })
 )
 

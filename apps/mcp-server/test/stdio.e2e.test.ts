@@ -63,6 +63,85 @@ describe("stdio, end to end", () => {
     }
   })
 
+  it("calls the Coze API for the agent, the token never leaving the server", async () => {
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [mainJs, "--sandbox"],
+      env: { COZE_AUTH_HOME: tempHome() },
+      stderr: "pipe"
+    })
+    const stderr = watch(transport.stderr!)
+    const client = new Client({ name: "e2e", version: "1.0.0" })
+    await client.connect(transport)
+    const texts: Array<string> = []
+    const call = async (name: string, args: Record<string, unknown> = {}) => {
+      const result = (await client.callTool({ name, arguments: args })) as CallToolResult
+      texts.push(textOf(result))
+      return result
+    }
+    const issued: Array<string> = []
+    const token = async () =>
+      issued.push(
+        structured((await client.callTool({ name: "token", arguments: {} })) as CallToolResult).access_token as string
+      )
+    try {
+      const url = (await stderr.find(/embedded Coze emulator at (http:\/\/127\.0\.0\.1:\d+)/))[1]!
+      const notYet = await call("api_get", { path: "/v1/users/me" })
+      assert.match(textOf(notYet), /call the login tool/)
+      const pending = structured(await call("login"))
+      await control(url, "/device/approve", { user_code: pending.user_code })
+      structured(await call("login", { wait: true }))
+      await token()
+
+      const me = structured(await call("api_get", { path: "/v1/users/me" }))
+      assert.strictEqual(me.status, 200)
+      assert.strictEqual((me.body as { data: { user_name: string } }).data.user_name, "emulator_user")
+      const workspaces = structured(await call("api_get", { path: "/v1/workspaces" }))
+      assert.strictEqual((workspaces.body as { data: { total_count: number } }).data.total_count, 3)
+      const chat = structured(
+        await call("api_request", {
+          method: "POST",
+          path: "/v3/chat",
+          body: { bot_id: "7400000000000000202", user_id: "u1", stream: true }
+        })
+      )
+      assert.isTrue(chat.truncated)
+
+      // Past the token's life: the server renews it by itself, once.
+      await control(url, "/clock", { advance_seconds: 1000 })
+      assert.strictEqual(structured(await call("api_get", { path: "/v1/users/me" })).status, 200)
+      await token()
+      const refused = await call("api_get", { path: "//evil.example/v1/users/me" })
+      assert.match(textOf(refused), /^Refused path/)
+      const log = (await fetch(`${url}/__emulator/requests`).then((r) => r.json())) as Array<{ grant_type?: string }>
+      assert.strictEqual(log.filter((r) => r.grant_type === "refresh_token").length, 1)
+    } finally {
+      await client.close()
+    }
+    assert.strictEqual(new Set(issued).size, 2)
+    for (const secret of issued) {
+      assert.notInclude(stderr.text(), secret)
+      for (const text of texts) assert.notInclude(text, secret)
+    }
+  })
+
+  it("offers only reading tools with --read-only", async () => {
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [mainJs, "--sandbox", "--read-only"],
+      env: { COZE_AUTH_HOME: tempHome() },
+      stderr: "pipe"
+    })
+    const client = new Client({ name: "e2e", version: "1.0.0" })
+    await client.connect(transport)
+    try {
+      const { tools } = await client.listTools()
+      assert.deepStrictEqual(tools.map((t) => t.name).sort(), ["api_get", "login", "refresh", "status"])
+    } finally {
+      await client.close()
+    }
+  })
+
   it("reports a broken configuration on stderr at start, and on every tool call", async () => {
     const transport = new StdioClientTransport({
       command: process.execPath,

@@ -23,13 +23,24 @@ describe("tool list", () => {
   it("registers every tool with annotations and an output schema", async () => {
     const { client } = await open()
     const { tools } = await client.listTools()
-    assert.deepStrictEqual(tools.map((t) => t.name).sort(), ["login", "logout", "refresh", "status", "token"])
+    assert.deepStrictEqual(tools.map((t) => t.name).sort(), [
+      "api_get",
+      "api_request",
+      "login",
+      "logout",
+      "refresh",
+      "status",
+      "token"
+    ])
     for (const tool of tools) {
       assert.isDefined(tool.annotations, tool.name)
       assert.strictEqual(tool.outputSchema?.type, "object", tool.name)
     }
     assert.strictEqual(tools.find((t) => t.name === "status")?.annotations?.readOnlyHint, true)
     assert.strictEqual(tools.find((t) => t.name === "logout")?.annotations?.destructiveHint, true)
+    // Clients may auto-approve reads and ask before writes.
+    assert.strictEqual(tools.find((t) => t.name === "api_get")?.annotations?.readOnlyHint, true)
+    assert.strictEqual(tools.find((t) => t.name === "api_request")?.annotations?.destructiveHint, true)
   })
 
   it("leaves token out when COZE_AUTH_MCP_TOKEN_TOOL=off", async () => {
@@ -287,7 +298,7 @@ describe("leaks", () => {
   it("keeps every token out of every result but token's", async () => {
     const h = await open()
     const texts: Array<string> = []
-    const issued = new Set<string>([h.apps.jwt.private_key!])
+    const issued = new Set<string>([h.apps.jwt.private_key!, "pat_not_a_real_token"])
     const record = async (name: string, args: Record<string, unknown> = {}) => {
       const result = await h.call(name, args)
       if (name === "token" && result.isError !== true) issued.add(structured(result).access_token as string)
@@ -297,6 +308,7 @@ describe("leaks", () => {
     }
     await record("token")
     await record("status")
+    await record("api_get", { path: "/v1/users/me" })
     const code = structured(await record("login")).user_code as string
     await h.emulator((e) => e.approveDevice(code))
     await record("login", { wait: true })
@@ -307,11 +319,25 @@ describe("leaks", () => {
     await record("login", { profile: "jwt" })
     await record("token", { profile: "jwt" })
     await record("status")
+    await record("api_get", { path: "/v1/users/me" })
+    await record("api_get", { path: "/v1/workspaces", query: { page_size: 99 } })
+    await record("api_get", { path: "https://evil.example/v1/users/me" })
+    await record("api_request", { method: "POST", path: "/v1/conversation/create", body: { meta_data: {} } })
+    await record("api_request", {
+      method: "POST",
+      path: "/v3/chat",
+      body: { bot_id: "7400000000000000201", user_id: "u", stream: true }
+    })
+    await h.advance(3600)
+    await record("api_get", { path: "/v1/users/me" })
+    await record("api_get", { profile: "jwt", path: "/v1/users/me", session_name: "alice" })
+    await record("token", { profile: "jwt", session_name: "alice" })
+    await record("api_get", { profile: "pat", path: "/v1/users/me" })
     await record("login", { profile: "other-region" })
     await record("logout")
     await record("refresh")
     await record("status")
-    assert.isAtLeast(issued.size, 5)
+    assert.isAtLeast(issued.size, 8)
     for (const secret of issued) for (const text of texts) assert.notInclude(text, secret)
   })
 })

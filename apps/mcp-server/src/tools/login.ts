@@ -18,7 +18,7 @@ import { expiresAt, profile, toIso } from "./shared.js"
 
 export const name = "login"
 
-type Request = RequestHandlerExtra<ServerRequest, ServerNotification>
+export type Request = RequestHandlerExtra<ServerRequest, ServerNotification>
 
 const input = {
   profile,
@@ -52,7 +52,7 @@ const secondsLeft = (login: PendingLogin) =>
   )
 
 /** Shows the URL to the user through the client (MCP URL elicitation); `None` when the client cannot. */
-const elicitUrl = (server: McpServer, request: Request, login: PendingLogin) => {
+export const elicitUrl = (server: McpServer, request: Request, login: PendingLogin) => {
   if (server.server.getClientCapabilities()?.elicitation?.url === undefined) return Effect.succeedNone
   const code = Option.match(login.userCode, { onNone: () => "", onSome: (code) => ` and confirm the code ${code}` })
   return Effect.tryPromise(() =>

@@ -5,6 +5,7 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js"
 import { Effect, Redacted } from "effect"
 import * as z from "zod/v4"
+import { credentialsFor } from "../api/Session.js"
 import { Profiles } from "../Profiles.js"
 import type { RunTool } from "../Runtime.js"
 import { expiresAt, profile, toIso } from "./shared.js"
@@ -19,7 +20,12 @@ const input = {
     .min(0)
     .max(86_399)
     .optional()
-    .describe("Refresh first unless the token stays valid at least this long")
+    .describe("Refresh first unless the token stays valid at least this long"),
+  session_name: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("JWT (service app) profiles only: a token for this end user, whose conversations Coze keeps apart")
 }
 
 const output = {
@@ -36,7 +42,9 @@ export const register = (server: McpServer, run: RunTool) =>
       title: "Get a Coze access token",
       description:
         "Returns a valid Coze access token for the profile (refreshing it first when due) and the API base to call. " +
-        "Use it as `Authorization: Bearer <access_token>`; do not show it to the user or store it.",
+        "Use it as `Authorization: Bearer <access_token>`; do not show it to the user or store it. Only for programs " +
+        "that must call Coze themselves: to call the API from here, use api_get / api_request instead, which keep " +
+        "the token out of the conversation.",
       inputSchema: input,
       outputSchema: output,
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true }
@@ -44,13 +52,14 @@ export const register = (server: McpServer, run: RunTool) =>
     (args, request) =>
       run(
         Effect.gen(function* () {
-          const { credentials, region } = yield* (yield* Profiles).get(args.profile)
+          const profile = yield* (yield* Profiles).get(args.profile)
+          const credentials = yield* credentialsFor(profile, args.session_name)
           const token = yield* credentials.token({ minValidSeconds: args.min_valid_seconds })
           return {
             access_token: Redacted.value(token.accessToken),
             token_type: "Bearer" as const,
             expires_at: toIso(token.expiresAt),
-            api_base: region.apiBase
+            api_base: profile.region.apiBase
           }
         }),
         request

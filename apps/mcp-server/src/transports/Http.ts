@@ -13,7 +13,7 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js"
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js"
 import { Effect, Option, Redacted } from "effect"
 import type { AppRuntime } from "../Runtime.js"
-import { makeServer } from "../Server.js"
+import { makeServer, type ServerOptions } from "../Server.js"
 
 export const path = "/mcp"
 
@@ -50,8 +50,7 @@ const notFound = () =>
  */
 export const makeSessions = (
   runtime: AppRuntime,
-  options: {
-    readonly tokenTool: boolean
+  options: ServerOptions & {
     readonly maxSessions?: number
     readonly idleMillis?: number
     readonly now?: () => number
@@ -98,7 +97,7 @@ export const makeSessions = (
 
 export const serve = (
   runtime: AppRuntime,
-  options: { readonly port: number; readonly tokenTool: boolean; readonly mcpKey: Option.Option<Redacted.Redacted> }
+  options: ServerOptions & { readonly port: number; readonly mcpKey: Option.Option<Redacted.Redacted> }
 ) =>
   Effect.gen(function* () {
     const key = Option.getOrElse(options.mcpKey, () => Redacted.make(randomBytes(32).toString("base64url")))

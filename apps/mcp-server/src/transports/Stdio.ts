@@ -2,9 +2,9 @@
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js"
 import { Effect } from "effect"
 import type { AppRuntime } from "../Runtime.js"
-import { makeServer } from "../Server.js"
+import { makeServer, type ServerOptions } from "../Server.js"
 
-export const serve = (runtime: AppRuntime, options: { readonly tokenTool: boolean }) =>
+export const serve = (runtime: AppRuntime, options: ServerOptions) =>
   Effect.gen(function* () {
     const server = makeServer(runtime, options)
     yield* Effect.acquireRelease(

@@ -18,6 +18,7 @@ import * as AppLayer from "../../src/AppLayer.js"
 import type { ProfileSpec } from "../../src/ProfileSpec.js"
 import * as Runtime from "../../src/Runtime.js"
 import { makeServer } from "../../src/Server.js"
+import { defaultApiLimits } from "../../src/Settings.js"
 
 export interface Harness {
   readonly client: Client
@@ -38,6 +39,8 @@ export const makeHarness = async (
     readonly tokenTool?: boolean
     readonly capabilities?: ClientCapabilities
     readonly deviceCodeTtl?: number
+    readonly readOnly?: boolean
+    readonly maxResultBytes?: number
   } = {}
 ): Promise<Harness> => {
   const emulatorRuntime = ManagedRuntime.make(
@@ -88,10 +91,16 @@ export const makeHarness = async (
     AppLayer.make({
       profiles: AppLayer.profilesLayer(Effect.succeed(specs)),
       store: Layer.succeed(TokenStore.TokenStore, store),
-      settings: { home: "/nonexistent", tokenTool: options.tokenTool ?? true, mcpKey: Option.none() }
+      settings: {
+        home: "/nonexistent",
+        tokenTool: options.tokenTool ?? true,
+        mcpKey: Option.none(),
+        readOnly: options.readOnly ?? false,
+        api: { ...defaultApiLimits, maxResultBytes: options.maxResultBytes ?? defaultApiLimits.maxResultBytes }
+      }
     }).pipe(Layer.provide(Layer.setClock(clock)))
   )
-  const server = makeServer(runtime, { tokenTool: options.tokenTool ?? true })
+  const server = makeServer(runtime, { tokenTool: options.tokenTool ?? true, readOnly: options.readOnly ?? false })
   const client = new Client({ name: "test", version: "1.0.0" }, { capabilities: options.capabilities ?? {} })
   const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair()
   await Promise.all([server.connect(serverTransport), client.connect(clientTransport)])
