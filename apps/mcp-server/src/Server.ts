@@ -11,14 +11,21 @@ export interface ServerOptions {
   readonly readOnly?: boolean | undefined
 }
 
-const instructions =
+const instructions = (readOnly: boolean) =>
   "coze-auth logs the user in to Coze (coze.com / coze.cn) and calls the Coze OpenAPI with their credential. " +
   "Call status to see the profiles and login to sign in (the user approves in their browser). To use the API, " +
-  "call api_get (reads) or api_request (writes) with a path such as /v1/users/me: the server attaches and " +
-  "refreshes the token, so you never handle it. The token tool is only for programs outside this conversation."
+  (readOnly
+    ? "call api_get with a path such as /v1/users/me (this server is read-only). "
+    : "call api_get (reads) or api_request (writes) with a path such as /v1/users/me. ") +
+  "The server attaches and refreshes the token, so you never handle it; the token tool, where offered, is only " +
+  "for programs outside this conversation."
 
 export const makeServer = (runtime: AppRuntime, options: ServerOptions): McpServer => {
-  const server = new McpServer({ name: "coze-auth", version }, { instructions, capabilities: { tools: {} } })
-  registerTools(server, runTool(runtime), { tokenTool: options.tokenTool, readOnly: options.readOnly === true })
+  const readOnly = options.readOnly === true
+  const server = new McpServer(
+    { name: "coze-auth", version },
+    { instructions: instructions(readOnly), capabilities: { tools: {} } }
+  )
+  registerTools(server, runTool(runtime), { tokenTool: options.tokenTool, readOnly })
   return server
 }
