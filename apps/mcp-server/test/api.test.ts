@@ -1,16 +1,8 @@
-import { afterEach, assert, describe, it } from "@effect/vitest"
+import { assert, describe, it } from "@effect/vitest"
 import { ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js"
-import { type Harness, makeHarness, structured, textOf } from "./utils/harness.js"
+import { type Harness, type makeHarness, perTest, structured, textOf } from "./utils/harness.js"
 
-let harness: Harness | undefined
-const open = async (options?: Parameters<typeof makeHarness>[0]) => {
-  harness = await makeHarness(options)
-  return harness
-}
-afterEach(async () => {
-  await harness?.close()
-  harness = undefined
-})
+const open = perTest()
 
 const personal = "7400000000000000101"
 const alpha = "7400000000000000102"
@@ -70,13 +62,14 @@ describe("api_get", () => {
     assert.strictEqual(log.filter((r) => r.grant_type === "refresh_token").length, 1)
   })
 
-  it("tells the model to log in when nobody did, and starts the login through URL elicitation when it can", async () => {
-    const plain = await open()
-    const refused = await plain.call("api_get", { path: "/v1/users/me" })
+  it("tells the model to log in when nobody did", async () => {
+    const h = await open()
+    const refused = await h.call("api_get", { path: "/v1/users/me" })
     assert.isTrue(refused.isError)
     assert.match(textOf(refused), /no credential stored for profile "default": call the login tool/)
-    await plain.close()
+  })
 
+  it("starts the login through URL elicitation, and goes on once the user approved", async () => {
     const h = await open({ capabilities: { elicitation: { url: {} } } })
     const shown: Array<string> = []
     h.client.setRequestHandler(ElicitRequestSchema, async (request) => {
@@ -91,6 +84,16 @@ describe("api_get", () => {
     assert.strictEqual(me.status, 200)
     assert.strictEqual(shown.length, 1)
     assert.match(shown[0]!, /\/oauth\/device\?user_code=/)
+  })
+
+  it("cancels the login when the user declines to open the page", async () => {
+    const h = await open({ capabilities: { elicitation: { url: {} } } })
+    h.client.setRequestHandler(ElicitRequestSchema, async () => ({ action: "decline" }))
+    const result = await h.call("api_get", { path: "/v1/users/me" })
+    assert.isTrue(result.isError)
+    assert.match(textOf(result), /declined/)
+    const status = (structured(await h.call("status")).profiles as Array<Record<string, unknown>>)[0]!
+    assert.isNull(status.pending_login)
   })
 
   it("lists workspaces and a workspace's bots, paged", async () => {
@@ -249,6 +252,20 @@ describe("service apps per end user", () => {
     const [alice, bob] = [await token("alice"), await token("bob")]
     assert.notStrictEqual(alice, bob)
     assert.strictEqual(await token("alice"), alice)
+  })
+
+  it("renews a session's token once when Coze rejects it, and retries", async () => {
+    const h = await open()
+    const me = () => h.call("api_get", { profile: "jwt", path: "/v1/users/me", session_name: "alice" })
+    assert.strictEqual(structured(await me()).status, 200)
+    await h.emulator((e) => e.revokeApp(h.apps.jwt.client_id))
+    assert.strictEqual(structured(await me()).status, 200)
+    const log = await requests(h)
+    assert.deepStrictEqual(
+      log.filter((r) => r.path === "/v1/users/me").map((r) => r.status),
+      [200, 401, 200]
+    )
+    assert.strictEqual(log.filter((r) => r.grant_type === "urn:ietf:params:oauth:grant-type:jwt-bearer").length, 2)
   })
 })
 

@@ -3,7 +3,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js"
 import { structured, textOf, usersMe } from "./utils/harness.js"
-import { control, mainJs, tempHome, watch } from "./utils/spawned.js"
+import { connectStdio, control, mainJs, tempHome, watch } from "./utils/spawned.js"
 
 describe("stdio, end to end", () => {
   it("logs in, hands out fresh tokens, refreshes and logs out, leaking nothing", async () => {
@@ -64,15 +64,7 @@ describe("stdio, end to end", () => {
   })
 
   it("calls the Coze API for the agent, the token never leaving the server", async () => {
-    const transport = new StdioClientTransport({
-      command: process.execPath,
-      args: [mainJs, "--sandbox"],
-      env: { COZE_AUTH_HOME: tempHome() },
-      stderr: "pipe"
-    })
-    const stderr = watch(transport.stderr!)
-    const client = new Client({ name: "e2e", version: "1.0.0" })
-    await client.connect(transport)
+    const { client, stderr } = await connectStdio(["--sandbox"])
     const texts: Array<string> = []
     const call = async (name: string, args: Record<string, unknown> = {}) => {
       const result = (await client.callTool({ name, arguments: args })) as CallToolResult
@@ -126,14 +118,7 @@ describe("stdio, end to end", () => {
   })
 
   it("offers only reading tools with --read-only", async () => {
-    const transport = new StdioClientTransport({
-      command: process.execPath,
-      args: [mainJs, "--sandbox", "--read-only"],
-      env: { COZE_AUTH_HOME: tempHome() },
-      stderr: "pipe"
-    })
-    const client = new Client({ name: "e2e", version: "1.0.0" })
-    await client.connect(transport)
+    const { client } = await connectStdio(["--sandbox", "--read-only"])
     try {
       const { tools } = await client.listTools()
       assert.deepStrictEqual(tools.map((t) => t.name).sort(), ["api_get", "login", "refresh", "status"])

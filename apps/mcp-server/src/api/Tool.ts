@@ -8,7 +8,7 @@ import { Effect, Option } from "effect"
 import * as z from "zod/v4"
 import type { RunTool } from "../Runtime.js"
 import { elicitUrl, type Request } from "../tools/login.js"
-import { profile } from "../tools/shared.js"
+import { profile, sessionName } from "../tools/shared.js"
 import type { Input, Result } from "./Call.js"
 
 export const input = {
@@ -24,11 +24,7 @@ export const input = {
     .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
     .optional()
     .describe('Query parameters, e.g. { "page_num": 1, "page_size": 20 }'),
-  session_name: z
-    .string()
-    .min(1)
-    .optional()
-    .describe("JWT (service app) profiles only: the end user this call is for; Coze keeps their conversations apart")
+  session_name: sessionName
 }
 
 export const output = {

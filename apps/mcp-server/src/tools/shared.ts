@@ -8,6 +8,12 @@ export const profile = z
   .optional()
   .describe("The profile to use (see the status tool); the default profile when omitted")
 
+export const sessionName = z
+  .string()
+  .min(1)
+  .optional()
+  .describe("JWT (service app) profiles only: the end user this is for; Coze keeps their conversations apart")
+
 export const expiresAt = z
   .string()
   .nullable()

@@ -8,7 +8,7 @@ import * as z from "zod/v4"
 import { credentialsFor } from "../api/Session.js"
 import { Profiles } from "../Profiles.js"
 import type { RunTool } from "../Runtime.js"
-import { expiresAt, profile, toIso } from "./shared.js"
+import { expiresAt, profile, sessionName, toIso } from "./shared.js"
 
 export const name = "token"
 
@@ -21,11 +21,7 @@ const input = {
     .max(86_399)
     .optional()
     .describe("Refresh first unless the token stays valid at least this long"),
-  session_name: z
-    .string()
-    .min(1)
-    .optional()
-    .describe("JWT (service app) profiles only: a token for this end user, whose conversations Coze keeps apart")
+  session_name: sessionName
 }
 
 const output = {

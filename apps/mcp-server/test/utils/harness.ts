@@ -10,6 +10,7 @@ import * as DemoApps from "@coze-auth/emulator/DemoApps"
 import * as Emulator from "@coze-auth/emulator/Emulator"
 import * as EmulatorClient from "@coze-auth/emulator/EmulatorClient"
 import { FetchHttpClient } from "@effect/platform"
+import { afterEach } from "@effect/vitest"
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js"
 import type { CallToolResult, ClientCapabilities } from "@modelcontextprotocol/sdk/types.js"
@@ -131,6 +132,19 @@ export const makeHarness = async (
       await runtime.dispose()
       await emulatorRuntime.dispose()
     }
+  }
+}
+
+/** `open()` makes a harness for the test at hand; it is closed after the test. */
+export const perTest = () => {
+  let current: Harness | undefined
+  afterEach(async () => {
+    await current?.close()
+    current = undefined
+  })
+  return async (options?: Parameters<typeof makeHarness>[0]) => {
+    current = await makeHarness(options)
+    return current
   }
 }
 

@@ -4,6 +4,8 @@ import { mkdtempSync } from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
+import { Client } from "@modelcontextprotocol/sdk/client/index.js"
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 
 export const mainJs = fileURLToPath(new URL("../../dist/main.js", import.meta.url))
 
@@ -38,3 +40,17 @@ export const control = (url: string, route: string, body: object) =>
     headers: { "content-type": "application/json" },
     body: JSON.stringify(body)
   }).then((r) => r.json())
+
+/** The built server over stdio, with a fresh COZE_AUTH_HOME, connected to an SDK client. */
+export const connectStdio = async (args: ReadonlyArray<string>) => {
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [mainJs, ...args],
+    env: { COZE_AUTH_HOME: tempHome() },
+    stderr: "pipe"
+  })
+  const stderr = watch(transport.stderr!)
+  const client = new Client({ name: "e2e", version: "1.0.0" })
+  await client.connect(transport)
+  return { client, stderr }
+}
