@@ -1,6 +1,7 @@
 /**
  * A Coze-compatible OAuth server on loopback, for tests, demos and offline work: authorize and
- * consent, device code, token endpoint (code, PKCE, refresh, device, JWT), `GET /v1/users/me` and the
+ * consent, device code, token endpoint (code, PKCE, refresh, device, JWT), a few OpenAPI endpoints
+ * (`/v1/users/me`, `/v1/workspaces`, `/v1/bots`, `/v1/conversation/create`, `/v3/chat` with SSE) and the
  * `/__emulator` control API. One listener serves both the api and the www roles.
  *
  * @since 0.1.0
