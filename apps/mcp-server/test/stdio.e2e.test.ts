@@ -109,6 +109,28 @@ describe("stdio, end to end", () => {
     }
   })
 
+  it("comes up with a store it cannot open and answers every tool with why", async () => {
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [mainJs],
+      env: { COZE_AUTH_HOME: tempHome(), COZE_AUTH_STORE: "keychain", COZE_DEVICE_OAUTH_CLIENT_ID: "d" },
+      stderr: "pipe"
+    })
+    const stderr = watch(transport.stderr!)
+    const client = new Client({ name: "e2e", version: "1.0.0" })
+    await client.connect(transport)
+    try {
+      await stderr.find(/^coze-auth: COZE_AUTH_STORE selects the OS keychain, which this build/m)
+      for (const name of ["status", "login", "token"]) {
+        const result = (await client.callTool({ name, arguments: {} })) as CallToolResult
+        assert.isTrue(result.isError, name)
+        assert.match(textOf(result), /^COZE_AUTH_STORE selects the OS keychain/, name)
+      }
+    } finally {
+      await client.close()
+    }
+  })
+
   it("reports a broken configuration on stderr at start, and on every tool call", async () => {
     const transport = new StdioClientTransport({
       command: process.execPath,
