@@ -43,7 +43,9 @@ export const TokenFile = Schema.parseJson(
 /** Names that are their own file name (the only ones earlier releases accepted). */
 const plainName = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
 
-const unusableName = /^$|[\u0000-\u001f\u007f]/
+/** Empty, or a control character (U+0000–U+001F, U+007F) somewhere. */
+const isUnusableName = (name: string): boolean =>
+  name === "" || [...name].some((char) => char.charCodeAt(0) < 0x20 || char.charCodeAt(0) === 0x7f)
 
 const safeByte = /[A-Za-z0-9_-]/
 
@@ -149,7 +151,7 @@ export const make = (options: Options): Effect.Effect<TokenStore.Service> =>
     const fail = (what: string) => failure(what, directory)
 
     const checked = (profile: string) =>
-      unusableName.test(profile)
+      isUnusableName(profile)
         ? Effect.fail(
             new TokenStoreError({
               description: `invalid profile name ${JSON.stringify(profile.slice(0, 80))}`,
