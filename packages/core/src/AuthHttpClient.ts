@@ -29,10 +29,13 @@ import {
 import {
   Clock,
   Context,
+  Deferred,
   Duration,
   Effect,
   Either,
   Equal,
+  Exit,
+  FiberId,
   Inspectable,
   Layer,
   Option,
@@ -151,12 +154,32 @@ class ScrubbedResponse extends Inspectable.Class implements HttpClientResponse.H
       )
     )
   }
+  private textOnce: Deferred.Deferred<string, HttpClientError.ResponseError> | undefined
+  /**
+   * Read once, its outcome kept: the platform keeps the first outcome of its own read, so a read cut by the
+   * deadline (`isTokenRejected` peeks at JSON) would otherwise come back as an interruption next time.
+   */
   get text(): Effect.Effect<string, HttpClientError.ResponseError> {
-    return this.read(
-      Effect.map(this.original.text, (text) =>
-        this.sent.bearer === undefined ? text : Transport.scrub(text, [this.sent.bearer])
+    return Effect.suspend(() => {
+      if (this.textOnce !== undefined) return Deferred.await(this.textOnce)
+      const once = Deferred.unsafeMake<string, HttpClientError.ResponseError>(FiberId.none)
+      this.textOnce = once
+      const interrupted = new HttpClientError.ResponseError({
+        request: this.request,
+        response: this,
+        reason: "Decode",
+        description: "reading the body was interrupted"
+      })
+      return this.read(
+        Effect.map(this.original.text, (text) =>
+          this.sent.bearer === undefined ? text : Transport.scrub(text, [this.sent.bearer])
+        )
+      ).pipe(
+        Effect.onExit((exit) =>
+          Exit.isInterrupted(exit) ? Deferred.fail(once, interrupted) : Deferred.done(once, exit)
+        )
       )
-    )
+    })
   }
   get json(): Effect.Effect<unknown, HttpClientError.ResponseError> {
     return Effect.flatMap(this.text, (text) =>
