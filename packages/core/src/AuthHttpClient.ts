@@ -215,13 +215,15 @@ const scrubResponse = (
     ? response
     : new ScrubbedResponse(response, withoutBearer(response.request), sent)
 
+/** The platform says "Transport error"; the cause says what failed, when it tells. */
+const causeOf = (error: HttpClientError.HttpClientError): string | undefined => {
+  if (error.cause === undefined || !(error.reason === "Transport" || error.reason === "Decode")) return undefined
+  const classified = Transport.classify(error.request.url, error.cause)
+  return classified.reason === "Other" ? undefined : classified.description
+}
+
 const details = (error: HttpClientError.HttpClientError) => {
-  // The platform says "Transport error"; the cause says what failed.
-  const description =
-    error.description ??
-    (error._tag === "RequestError" && error.reason === "Transport"
-      ? Transport.classify(error.request.url, error.cause).description
-      : undefined)
+  const description = error.description ?? causeOf(error)
   return {
     request: withoutBearer(error.request),
     cause: error.cause,

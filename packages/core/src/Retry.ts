@@ -13,7 +13,7 @@
  * @since 0.1.0
  */
 import { Clock, Duration, Effect, Option, Schedule } from "effect"
-import { type CozeError, isTransient } from "./CozeError.js"
+import { type CozeError, isTransient, type TransportError } from "./CozeError.js"
 import * as Deadline from "./Deadline.js"
 
 /**
@@ -83,7 +83,9 @@ export const retryWithin = <A, E extends CozeError, R>(
  * @since 0.1.0
  * @category Combinators
  */
-export const retryTransient = <A, E extends CozeError, R>(effect: Effect.Effect<A, E, R>) =>
+export const retryTransient = <A, E extends CozeError, R>(
+  effect: Effect.Effect<A, E, R>
+): Effect.Effect<A, E | TransportError, R> =>
   Effect.flatMap(Deadline.Deadlines, ({ operation }) =>
     retryWithin(effect, transient).pipe(
       Deadline.within(operation, (took) => `no answer within ${took}, retries included`)

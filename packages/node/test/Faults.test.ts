@@ -128,6 +128,19 @@ const tempHome = Effect.acquireRelease(
   (home) => Effect.promise(() => fs.rm(home, { recursive: true, force: true }))
 )
 
+/** A device login stored in a new file store, and Credentials renewing it through the proxy. */
+const loggedIn = Effect.gen(function* () {
+  const { app, token } = yield* deviceLogin
+  const store = yield* FileTokenStore.make({ home: yield* tempHome })
+  yield* store.set("default", token)
+  const device = yield* DeviceOAuth.make({ clientId: app.client_id, region: viaProxy() })
+  const credentials = yield* Credentials.make({
+    profile: "default",
+    source: Credentials.Source.Refreshable({ flow: "device", refresh: device.refresh })
+  }).pipe(Effect.provideService(TokenStore.TokenStore, store))
+  return { credentials, store, token }
+})
+
 const refreshOf = (token: Option.Option<{ readonly refreshToken: Option.Option<Redacted.Redacted> }>) =>
   Option.getOrNull(Option.flatMap(token, (t) => Option.map(t.refreshToken, Redacted.value)))
 
@@ -142,14 +155,7 @@ describe("fault injection", () => {
       it.scoped("Credentials refresh over the file store", () =>
         Effect.gen(function* () {
           yield* atRealTime
-          const { app, token } = yield* deviceLogin
-          const store = yield* FileTokenStore.make({ home: yield* tempHome })
-          yield* store.set("default", token)
-          const device = yield* DeviceOAuth.make({ clientId: app.client_id, region: viaProxy() })
-          const credentials = yield* Credentials.make({
-            profile: "default",
-            source: Credentials.Source.Refreshable({ flow: "device", refresh: device.refresh })
-          }).pipe(Effect.provideService(TokenStore.TokenStore, store))
+          const { credentials, store, token } = yield* loggedIn
           const before = refreshOf(Option.some(token))
           proxy.set(fault, tokenPath)
 
@@ -367,14 +373,7 @@ describe("fault injection", () => {
 
   it.scopedLive("a refresh answer that comes after the caller gave up is stored, not lost", () =>
     Effect.gen(function* () {
-      const { app, token } = yield* deviceLogin
-      const store = yield* FileTokenStore.make({ home: yield* tempHome })
-      yield* store.set("default", token)
-      const device = yield* DeviceOAuth.make({ clientId: app.client_id, region: viaProxy() })
-      const credentials = yield* Credentials.make({
-        profile: "default",
-        source: Credentials.Source.Refreshable({ flow: "device", refresh: device.refresh })
-      }).pipe(Effect.provideService(TokenStore.TokenStore, store))
+      const { credentials, store, token } = yield* loggedIn
       // The server spends the refresh token at once, but its answer takes longer than the caller waits (and
       // longer than the request deadline: the renewal reads it for up to its own).
       proxy.delay(1_500, tokenPath)
