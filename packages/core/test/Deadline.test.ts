@@ -1,8 +1,24 @@
+import { readFileSync } from "node:fs"
 import * as http from "node:http"
 import type { AddressInfo } from "node:net"
+import { EmulatorClient } from "@coze-auth/emulator/EmulatorClient"
 import { FetchHttpClient, HttpClient } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
-import { Clock, DateTime, Duration, Effect, Exit, Fiber, Layer, Option, Redacted, Ref, TestClock } from "effect"
+import {
+  Clock,
+  ConfigProvider,
+  DateTime,
+  Duration,
+  Effect,
+  Exit,
+  Fiber,
+  Layer,
+  Option,
+  Redacted,
+  Ref,
+  TestClock
+} from "effect"
+import * as Example from "../examples/deadlines.js"
 import * as AuthHttpClient from "../src/AuthHttpClient.js"
 import type { CozeError, TransportError } from "../src/CozeError.js"
 import * as Credentials from "../src/Credentials.js"
@@ -12,7 +28,7 @@ import * as Region from "../src/Region.js"
 import { Token } from "../src/Token.js"
 import * as TokenStore from "../src/TokenStore.js"
 import * as WebOAuth from "../src/WebOAuth.js"
-import { jsonResponse, stubClient } from "./utils/index.js"
+import { jsonResponse, stubClient, TestEmulator } from "./utils/index.js"
 
 const region = Region.custom({ apiBase: "https://api.example.test" })
 
@@ -225,5 +241,41 @@ describe("transport errors say what failed", () => {
         /the name no-such-host\.invalid did not resolve \(E[A-Z_]+\); check the host in COZE_API_BASE/
       )
     })
+  )
+})
+
+describe("the deadlines example", () => {
+  it("docs/credentials.md shows examples/deadlines.ts verbatim", () => {
+    const read = (file: string) => readFileSync(new URL(file, import.meta.url), "utf8")
+    assert.include(read("../../../docs/credentials.md"), read("../examples/deadlines.ts"))
+  })
+
+  it.effect("runs against the emulator with its deadlines in force", () =>
+    Effect.gen(function* () {
+      const emulator = yield* EmulatorClient
+      const app = yield* emulator.createApp({ type: "device" })
+      const lines: Array<string> = []
+      const code = yield* Example.program.pipe(
+        Effect.withConfigProvider(
+          ConfigProvider.fromMap(
+            new Map([
+              ["COZE_DEVICE_OAUTH_CLIENT_ID", app.client_id],
+              ["COZE_API_BASE", emulator.url]
+            ])
+          )
+        ),
+        (effect) =>
+          Effect.consoleWith((console) =>
+            Effect.withConsole(effect, {
+              ...console,
+              log: (...args: ReadonlyArray<unknown>) => Effect.sync(() => lines.push(args.map(String).join(" ")))
+            })
+          )
+      )
+      assert.deepStrictEqual(lines, [
+        "requests give up after 10s, calls after 20s",
+        `Open ${code.verificationUrl} and approve (code ${code.userCode})`
+      ])
+    }).pipe(Effect.provide(TestEmulator()))
   )
 })
