@@ -164,11 +164,9 @@ const transportError = (error: HttpClientError.HttpClientError): CozeError.CozeE
   }
   const { code, description, reason } = Transport.classify(error.request.url, error.cause)
   const what =
-    reason !== "Other"
+    reason !== "Other" || error._tag === "RequestError"
       ? description
-      : error._tag === "RequestError"
-        ? `${description} (${error.reason})`
-        : `reading the answer of ${error.request.url} failed (${error.reason})`
+      : `reading the answer of ${error.request.url} failed (${error.reason})`
   const hint = Transport.settingHint(reason, apiBaseSetting)
   return new CozeError.TransportError({
     description: code === undefined || what.includes(code) ? what : `${what} (${code})`,

@@ -74,7 +74,21 @@ export const classify = (url: string, cause: unknown): Classified => {
       description: `the connection to ${host} was reset or closed before the answer was complete (${resetCode})`
     }
   }
-  return { reason: "Other", description: `the request to ${url} failed` }
+  const detail = innermostMessage(cause)
+  return { reason: "Other", description: `the request to ${url} failed${detail === undefined ? "" : `: ${detail}`}` }
+}
+
+/** The message of the deepest error along a cause chain ("fetch failed" says less than what it wraps). */
+const innermostMessage = (cause: unknown): string | undefined => {
+  let message: string | undefined
+  let current: unknown = cause
+  for (let depth = 0; depth < 6 && Predicate.isObject(current); depth++) {
+    if (Predicate.hasProperty(current, "message") && typeof current.message === "string" && current.message !== "") {
+      message = current.message
+    }
+    current = Predicate.hasProperty(current, "cause") ? current.cause : undefined
+  }
+  return message?.split("\n")[0]
 }
 
 /** The setting that chose `url`'s host, to name in a hint. */
