@@ -307,68 +307,72 @@ describe("fault injection", () => {
     })
   }
 
-  it.scopedLive("wedge: two processes on one home while the token endpoint never answers, then heals", () =>
-    Effect.gen(function* () {
-      const { app, token } = yield* deviceLogin
-      const home = yield* tempHome
-      const store = yield* FileTokenStore.make({ home })
-      // Expired here (the refresh token is still live at the emulator): every `token` call must renew.
-      yield* store.set(
-        "default",
-        new Token({ ...token, expiresAt: Option.some(DateTime.unsafeMake(Date.now() - 1000)) })
-      )
-      proxy.set("hang", tokenPath)
-      const stopAt = Date.now() + 60_000
-      let healedAt = Number.POSITIVE_INFINITY
-      const reports = yield* Effect.promise(async () => {
-        const workers = [0, 1].map(() => spawnFixture("wedge", [home, proxy.url, app.client_id, String(stopAt)]))
-        let ready = 0
-        const seen: Array<Array<Call>> = [[], []]
-        let finished = 0
-        const heal = () => {
-          setTimeout(() => {
-            healedAt = Date.now()
-            proxy.set(undefined)
-          }, 3_000)
-        }
-        await Promise.all(
-          workers.map((worker, i) =>
-            lines(worker, (line) => {
-              const call = JSON.parse(line) as Call | { ready: true }
-              if ("ready" in call) {
-                if (++ready === 2) heal()
-                return
-              }
-              seen[i]?.push(call)
-              // Stop both once each has had a token after the heal.
-              if (call.ok && call.at > healedAt && ++finished >= 2) for (const w of workers) w.kill("SIGTERM")
-            })
+  it.scopedLive(
+    "wedge: two processes on one home while the token endpoint never answers, then heals",
+    () =>
+      Effect.gen(function* () {
+        const { app, token } = yield* deviceLogin
+        const home = yield* tempHome
+        const store = yield* FileTokenStore.make({ home })
+        // Expired here (the refresh token is still live at the emulator): every `token` call must renew.
+        yield* store.set(
+          "default",
+          new Token({ ...token, expiresAt: Option.some(DateTime.unsafeMake(Date.now() - 1000)) })
+        )
+        proxy.set("hang", tokenPath)
+        const stopAt = Date.now() + 60_000
+        let healedAt = Number.POSITIVE_INFINITY
+        const reports = yield* Effect.promise(async () => {
+          const workers = [0, 1].map(() => spawnFixture("wedge", [home, proxy.url, app.client_id, String(stopAt)]))
+          let ready = 0
+          const seen: Array<Array<Call>> = [[], []]
+          let finished = 0
+          const heal = () => {
+            setTimeout(() => {
+              healedAt = Date.now()
+              proxy.set(undefined)
+            }, 3_000)
+          }
+          await Promise.all(
+            workers.map((worker, i) =>
+              lines(worker, (line) => {
+                const call = JSON.parse(line) as Call | { ready: true }
+                if ("ready" in call) {
+                  if (++ready === 2) heal()
+                  return
+                }
+                seen[i]?.push(call)
+                // Stop both once each has had a token after the heal.
+                if (call.ok && call.at > healedAt && ++finished >= 2) for (const w of workers) w.kill("SIGTERM")
+              })
+            )
           )
-        )
-        return seen
-      })
-      for (const [i, calls] of reports.entries()) {
-        const during = calls.filter((call) => call.at < healedAt)
-        assert.isAbove(during.length, 0, `process ${i} called while the server hung`)
-        for (const call of during) {
-          assert.isFalse(call.ok)
-          assert.strictEqual(call.tag, "TransportError", JSON.stringify(call))
-          assert.strictEqual(call.reason, "Timeout")
+          return seen
+        })
+        for (const [i, calls] of reports.entries()) {
+          const during = calls.filter((call) => call.at < healedAt)
+          assert.isAbove(during.length, 0, `process ${i} called while the server hung`)
+          for (const call of during) {
+            assert.isFalse(call.ok)
+            assert.strictEqual(call.tag, "TransportError", JSON.stringify(call))
+            assert.strictEqual(call.reason, "Timeout")
+          }
+          // No call waited much longer than its deadline (1 s here; the slack is for a loaded machine, a wedge
+          // waits forever).
+          for (const call of calls) assert.isAtMost(call.ms, 3_000, JSON.stringify(call))
+          const firstToken = calls.find((call) => call.ok && call.at > healedAt)
+          assert.isDefined(firstToken, `process ${i} got a token once the server healed`)
+          // At most the renewal bound (2 s) for a renewal still reading the hung answer, then one more call.
+          assert.isAtMost((firstToken?.at ?? 0) - healedAt, 8_000)
+          assert.notInclude(
+            calls.map((call) => call.tag),
+            "NotAuthenticated"
+          )
         }
-        // No call waited longer than its deadline (1 s here), give or take the scheduler.
-        for (const call of calls) assert.isAtMost(call.ms, 1_500, JSON.stringify(call))
-        const firstToken = calls.find((call) => call.ok && call.at > healedAt)
-        assert.isDefined(firstToken, `process ${i} got a token once the server healed`)
-        // At most the renewal bound (2 s) for a renewal still reading the hung answer, then one more call.
-        assert.isAtMost((firstToken?.at ?? 0) - healedAt, 4_000)
-        assert.notInclude(
-          calls.map((call) => call.tag),
-          "NotAuthenticated"
-        )
-      }
-      const stored = Option.getOrThrow(yield* store.get("default"))
-      assert.notStrictEqual(refreshOf(Option.some(stored)), refreshOf(Option.some(token)), "rotated once, stored")
-    }).pipe(Effect.provide(FetchHttpClient.layer))
+        const stored = Option.getOrThrow(yield* store.get("default"))
+        assert.notStrictEqual(refreshOf(Option.some(stored)), refreshOf(Option.some(token)), "rotated once, stored")
+      }).pipe(Effect.provide(FetchHttpClient.layer)),
+    60_000
   )
 
   it.scopedLive("a refresh answer that comes after the caller gave up is stored, not lost", () =>

@@ -75,7 +75,7 @@ export const startFaultProxy = async (upstream: string): Promise<FaultProxy> => 
     timers.add(timer)
   }
 
-  const thief = http.createServer((req, res) => {
+  const thief = http.createServer((_req, res) => {
     stolen++
     res.end("stolen")
   })
@@ -160,8 +160,7 @@ export const startFaultProxy = async (upstream: string): Promise<FaultProxy> => 
       )
       res.writeHead(answer.status, { ...headers, "content-length": String(answer.body.length) })
       res.end(answer.body)
-    } catch (cause) {
-      process.stderr.write(`fault proxy: forwarding ${req.url} failed: ${String(cause)}\n`)
+    } catch {
       res.destroy()
     } finally {
       forwarding--
