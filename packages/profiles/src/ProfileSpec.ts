@@ -182,49 +182,43 @@ const noCredential = (set: ReadonlyArray<string>) => {
   )
 }
 
+const keyIdFromEnv = (env: Env) =>
+  Option.match(env.COZE_JWT_OAUTH_PUBLIC_KEY_ID, {
+    onSome: Effect.succeed,
+    onNone: () =>
+      configError(
+        "COZE_JWT_OAUTH_PUBLIC_KEY_ID",
+        "COZE_JWT_OAUTH_PUBLIC_KEY_ID is not set",
+        "set COZE_JWT_OAUTH_PUBLIC_KEY_ID to the key's id from the Coze console"
+      )
+  })
+
+const keyFromEnv = (env: Env): Effect.Effect<Redacted.Redacted, CozeError.ConfigError, FileSystem.FileSystem> =>
+  Option.match(env.COZE_JWT_OAUTH_PRIVATE_KEY, {
+    onSome: (pem) => Effect.succeed(Redacted.make(pem)),
+    onNone: () =>
+      Option.match(env.COZE_JWT_OAUTH_PRIVATE_KEY_FILE_PATH, {
+        onSome: (file) => Effect.map(readKeyFile(file, "COZE_JWT_OAUTH_PRIVATE_KEY_FILE_PATH"), Redacted.make),
+        onNone: () =>
+          configError(
+            "COZE_JWT_OAUTH_PRIVATE_KEY",
+            "the JWT app has no private key",
+            "set COZE_JWT_OAUTH_PRIVATE_KEY or COZE_JWT_OAUTH_PRIVATE_KEY_FILE_PATH"
+          )
+      })
+  })
+
 /** The flow's settings from the env: every missing one reported together. */
 const appFromEnv = (env: Env): Effect.Effect<Option.Option<App>, CozeError.ConfigError, FileSystem.FileSystem> => {
-  const token = env.COZE_API_TOKEN
-  if (Option.isSome(token)) return Effect.succeedSome({ flow: "token", token: Option.some(Redacted.make(token.value)) })
+  if (Option.isSome(env.COZE_API_TOKEN))
+    return Effect.succeedSome({ flow: "token", token: Option.some(Redacted.make(env.COZE_API_TOKEN.value)) })
   const jwtClientId = env.COZE_JWT_OAUTH_CLIENT_ID
   if (Option.isSome(jwtClientId))
-    return Effect.gen(function* () {
-      const problems: Array<CozeError.ConfigError> = []
-      const publicKeyId = Option.getOrUndefined(env.COZE_JWT_OAUTH_PUBLIC_KEY_ID)
-      if (publicKeyId === undefined)
-        problems.push(
-          configError(
-            "COZE_JWT_OAUTH_PUBLIC_KEY_ID",
-            "COZE_JWT_OAUTH_PUBLIC_KEY_ID is not set",
-            "set COZE_JWT_OAUTH_PUBLIC_KEY_ID to the key's id from the Coze console"
-          )
-        )
-      const inline = Option.map(env.COZE_JWT_OAUTH_PRIVATE_KEY, (pem) =>
-        Either.right<Redacted.Redacted>(Redacted.make(pem))
-      )
-      const privateKey = yield* Option.match(inline, {
-        onSome: Effect.succeed,
-        onNone: () =>
-          Option.match(env.COZE_JWT_OAUTH_PRIVATE_KEY_FILE_PATH, {
-            onSome: (file) =>
-              Effect.either(Effect.map(readKeyFile(file, "COZE_JWT_OAUTH_PRIVATE_KEY_FILE_PATH"), Redacted.make)),
-            onNone: () =>
-              Effect.succeed(
-                Either.left(
-                  configError(
-                    "COZE_JWT_OAUTH_PRIVATE_KEY",
-                    "the JWT app has no private key",
-                    "set COZE_JWT_OAUTH_PRIVATE_KEY or COZE_JWT_OAUTH_PRIVATE_KEY_FILE_PATH"
-                  )
-                )
-              )
-          })
-      })
-      if (Either.isLeft(privateKey)) problems.push(privateKey.left)
-      if (problems.length > 0 || publicKeyId === undefined || Either.isLeft(privateKey))
-        return yield* Effect.fail(Problems.merge(problems))
-      return Option.some<App>({ flow: "jwt", clientId: jwtClientId.value, privateKey: privateKey.right, publicKeyId })
-    })
+    return Effect.map(
+      Problems.both(keyIdFromEnv(env), keyFromEnv(env)),
+      ([publicKeyId, privateKey]): Option.Option<App> =>
+        Option.some({ flow: "jwt", clientId: jwtClientId.value, privateKey, publicKeyId })
+    )
   const device = Option.map(env.COZE_DEVICE_OAUTH_CLIENT_ID, (clientId): App => ({ flow: "device", clientId }))
   const pkce = Option.map(
     env.COZE_PKCE_OAUTH_CLIENT_ID,
@@ -250,24 +244,21 @@ export const fromEnv: Effect.Effect<
   const env = yield* readEnv.pipe(Effect.orDie)
   const set = envNames.filter((name) => Option.isSome(env[name]))
   if (set.length === 0) return Option.none()
-  const [region, app] = yield* Effect.all([Effect.either(regionFromEnv), Effect.either(appFromEnv(env))])
-  const errors = [...Option.toArray(Either.getLeft(region)), ...Option.toArray(Either.getLeft(app))]
   const broken = (error: CozeError.ConfigError): Broken => ({
     name: defaultName,
     origin: "env",
     error: Problems.attribute(defaultName, error, {})
   })
-  if (errors.length > 0) return Option.some(Either.left(broken(Problems.merge(errors))))
-  if (Either.isLeft(region) || Either.isLeft(app)) return Option.none()
-  if (Option.isNone(app.right)) return Option.some(Either.left(broken(noCredential(set))))
+  const loaded = yield* Effect.either(Problems.both(regionFromEnv, appFromEnv(env)))
+  if (Either.isLeft(loaded)) return Option.some(Either.left(broken(loaded.left)))
+  const [region, app] = loaded.right
+  if (Option.isNone(app)) return Option.some(Either.left(broken(noCredential(set))))
   // A key read from a file: the flow's check of "COZE_JWT_OAUTH_PRIVATE_KEY" is about the file's content.
   const sources: Sources =
     Option.isNone(env.COZE_JWT_OAUTH_PRIVATE_KEY) && Option.isSome(env.COZE_JWT_OAUTH_PRIVATE_KEY_FILE_PATH)
       ? { COZE_JWT_OAUTH_PRIVATE_KEY: "COZE_JWT_OAUTH_PRIVATE_KEY_FILE_PATH" }
       : {}
-  return Option.some(
-    Either.right({ name: defaultName, region: region.right, app: app.right.value, origin: "env", sources })
-  )
+  return Option.some(Either.right({ name: defaultName, region, app: app.value, origin: "env", sources }))
 })
 
 // ---------------------------------------------------------------------------------------------------------------
