@@ -3,8 +3,7 @@
  * profiles, their in-memory token caches and the pending logins are shared. Disposing it cancels pending
  * logins and stops the sandbox's emulator.
  */
-import type * as CozeError from "@coze-auth/core/CozeError"
-import { isCozeError } from "@coze-auth/core/CozeError"
+import * as CozeError from "@coze-auth/core/CozeError"
 import type { Profiles } from "@coze-auth/profiles/Profiles"
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js"
 import { Cause, Effect, HashMap, type Layer, Logger, ManagedRuntime, Option } from "effect"
@@ -38,7 +37,7 @@ const unexpected = (cause: Cause.Cause<unknown>) =>
   Option.match(Cause.failureOption(cause), {
     onNone: () => true,
     onSome: (error) =>
-      isToolError(error) ? false : !isCozeError(error) || ("cause" in error && error.cause !== undefined)
+      isToolError(error) ? false : !CozeError.isCozeError(error) || ("cause" in error && error.cause !== undefined)
   })
 
 /** Logged once, where the tool's outcome is known; the result itself says only the one line. */
