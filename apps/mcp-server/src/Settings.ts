@@ -5,7 +5,7 @@
  */
 
 import * as CozeError from "@coze-auth/core/CozeError"
-import * as FileTokenStore from "@coze-auth/node/FileTokenStore"
+import * as Home from "@coze-auth/profiles/Home"
 import { Config, Context, Duration, Effect, Option, Redacted } from "effect"
 
 export interface CommandLine {
@@ -70,6 +70,8 @@ export interface Service {
    */
   readonly readOnly: boolean
   readonly api: ApiLimits
+  /** Whether the server runs against its embedded emulator (said in `status`, every `login` and on stderr). */
+  readonly sandbox: boolean
 }
 
 /** Bounds on what `api_get` / `api_request` wait for and hand back. */
@@ -84,8 +86,18 @@ export const defaultApiLimits: ApiLimits = { maxResultBytes: 64 * 1024, timeout:
 
 export class Settings extends Context.Tag("app/Settings")<Settings, Service>() {}
 
+/** What a server whose settings do not load runs with (its tools answer with the settings' error). */
+export const fallback = (home: string): Service => ({
+  home,
+  tokenTool: true,
+  mcpKey: Option.none(),
+  readOnly: false,
+  api: defaultApiLimits,
+  sandbox: false
+})
+
 export const fromConfig: Effect.Effect<Service, CozeError.ConfigError> = Effect.gen(function* () {
-  const home = yield* FileTokenStore.home
+  const home = yield* Home.config
   const tokenTool = yield* Config.literal("on", "off")("COZE_AUTH_MCP_TOKEN_TOOL").pipe(Config.withDefault("on"))
   // An empty key would lock every client out: treat it as unset (a key is then generated).
   const mcpKey = Option.filter(
@@ -102,5 +114,5 @@ export const fromConfig: Effect.Effect<Service, CozeError.ConfigError> = Effect.
     Config.withDefault(Duration.toSeconds(defaultApiLimits.timeout))
   )
   const api = { maxResultBytes, timeout: Duration.seconds(timeoutSeconds) }
-  return { home, tokenTool: tokenTool === "on", mcpKey, readOnly, api }
+  return { home, tokenTool: tokenTool === "on", mcpKey, readOnly, api, sandbox: false }
 }).pipe(Effect.mapError(CozeError.fromConfigError))

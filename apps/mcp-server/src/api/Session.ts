@@ -3,8 +3,8 @@
  * that end user's token from the profile's bounded per-session cache (`Credentials.makeKeyed`).
  */
 import type * as Credentials from "@coze-auth/core/Credentials"
+import type { Profile } from "@coze-auth/profiles/Profile"
 import { Effect, Equal } from "effect"
-import type { Profile } from "../Profiles.js"
 import { SessionUnsupported } from "../ToolError.js"
 
 /** `Credentials` over one key of a keyed cache, so `AuthHttpClient` can renew a rejected session token. */
