@@ -1,8 +1,9 @@
 import { defineConfig } from "tsup"
 
-// Node 20 cannot import the `.ts` our workspace packages export, so they are bundled. Everything else stays
-// external, installed next to the bundle as this package's dependencies: bundled CommonJS modules (write-file-
-// atomic, proper-lockfile) would need `require` and `__filename`, which an ES module bundle lacks (issue 8).
+// One ES module with everything that is itself an ES module (our packages, Effect, jose) bundled: loading
+// hundreds of separate Effect modules costs about half a second per run, which `$(coze-auth token)` pays
+// every time. CommonJS packages stay external, installed next to the bundle as this package's dependencies:
+// bundled into an ES module they would need `require` and `__filename`, which it lacks (issue 8).
 export default defineConfig({
   entry: ["src/main.ts"],
   format: "esm",
@@ -10,6 +11,7 @@ export default defineConfig({
   target: "node20",
   treeshake: true,
   clean: true,
-  noExternal: [/^@coze-auth\//],
+  noExternal: [/^@coze-auth\//, /^effect(\/|$)/, /^@effect\//, /^jose(\/|$)/],
+  external: ["proper-lockfile", "write-file-atomic", "yaml", "ini", "toml"],
   banner: { js: "#!/usr/bin/env node" }
 })

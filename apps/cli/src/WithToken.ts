@@ -19,6 +19,22 @@ import * as Load from "./Load.js"
 import * as ProfilesFile from "./ProfilesFile.js"
 import * as Users from "./Users.js"
 
+/** Options of `login` that take a value: anything else after `--with-token` not starting with `-` is a token. */
+const valued = new Set(["--profile", "-p", "--workspace"])
+
+/**
+ * A token given on the command line (`login --with-token czs_…`) is refused before @effect/cli would echo it
+ * back in its "unknown argument" message.
+ */
+export const argvProblem = (argv: ReadonlyArray<string>): string | undefined => {
+  if (argv[0] !== "login" || !argv.includes("--with-token")) return undefined
+  const stray = argv.slice(1).some((arg, i, rest) => !arg.startsWith("-") && !valued.has(rest[i - 1] ?? ""))
+  return stray
+    ? "--with-token reads the token from standard input, never from the command line (ps shows it): " +
+        "coze-auth login --with-token < token.txt"
+    : undefined
+}
+
 const readStdin = Effect.async<string>((resume) => {
   const chunks: Array<Buffer> = []
   process.stdin.on("data", (chunk: Buffer) => chunks.push(chunk))

@@ -9,7 +9,7 @@ import { stripVTControlCharacters } from "node:util"
 import * as Browser from "@coze-auth/node/Browser"
 import { Command } from "@effect/cli"
 import { FetchHttpClient } from "@effect/platform"
-import { NodeContext } from "@effect/platform-node"
+import * as NodeContext from "@effect/platform-node/NodeContext"
 import { Effect, Exit, Layer, Logger, Option } from "effect"
 import packageJson from "../package.json" with { type: "json" }
 import * as Exec from "./commands/exec.js"
@@ -20,10 +20,11 @@ import * as Refresh from "./commands/refresh.js"
 import { describe } from "./commands/shared.js"
 import * as Status from "./commands/status.js"
 import * as Token from "./commands/token.js"
-import { exitCodes, outcomeOf } from "./Failure.js"
+import { exitCodes, outcomeOf, usage } from "./Failure.js"
 import * as Load from "./Load.js"
 import { isTerminal } from "./Output.js"
 import * as Signals from "./Signals.js"
+import * as WithToken from "./WithToken.js"
 
 const root = Command.make("coze-auth").pipe(
   Command.withSubcommands([
@@ -63,10 +64,11 @@ const plain = (stream: NodeJS.WriteStream): NodeJS.WritableStream =>
       })
 globalThis.console = new NodeConsole({ stdout: plain(process.stdout), stderr: plain(process.stderr) })
 
+const tokenInArgv = WithToken.argvProblem(process.argv.slice(2))
+const program = tokenInArgv === undefined ? cli(process.argv) : Effect.fail(usage(tokenInArgv))
+
 const fiber = Effect.runFork(
-  cli(process.argv).pipe(
-    Effect.provide(Layer.mergeAll(NodeContext.layer, FetchHttpClient.layer, Browser.layer, stderrLogger))
-  )
+  program.pipe(Effect.provide(Layer.mergeAll(NodeContext.layer, FetchHttpClient.layer, Browser.layer, stderrLogger)))
 )
 Signals.install(fiber, () => process.exit(exitCodes.interrupted))
 fiber.addObserver((exit) => {
