@@ -5,6 +5,8 @@
  */
 import { type CozeError, NotAuthenticated } from "@coze-auth/core/CozeError"
 import type { Flow, Token } from "@coze-auth/core/Token"
+import type { Profile } from "@coze-auth/profiles/Profile"
+import { Profiles } from "@coze-auth/profiles/Profiles"
 import {
   Cause,
   Context,
@@ -19,7 +21,6 @@ import {
   Scope,
   SynchronizedRef
 } from "effect"
-import { type Profile, Profiles } from "./Profiles.js"
 import { FlowUnavailable, type ToolError } from "./ToolError.js"
 
 export interface PendingLogin {

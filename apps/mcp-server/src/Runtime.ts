@@ -4,20 +4,46 @@
  * logins and stops the sandbox's emulator.
  */
 import type * as CozeError from "@coze-auth/core/CozeError"
+import { isCozeError } from "@coze-auth/core/CozeError"
+import type { Profiles } from "@coze-auth/profiles/Profiles"
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js"
-import { type Effect, type Layer, Logger, ManagedRuntime } from "effect"
+import { Cause, Effect, HashMap, type Layer, Logger, ManagedRuntime, Option } from "effect"
 import type { Logins } from "./Logins.js"
-import type { Profiles } from "./Profiles.js"
 import type { Settings } from "./Settings.js"
-import type { ToolError } from "./ToolError.js"
+import { isToolError, type ToolError } from "./ToolError.js"
 import { toCallToolResult } from "./ToolResult.js"
 
 export type Services = Profiles | Logins | Settings
 
 export type AppRuntime = ManagedRuntime.ManagedRuntime<Services, CozeError.CozeError>
 
-/** Logs go to stderr: on stdio, stdout carries nothing but protocol messages. */
-export const stderrLogger = Logger.replace(Logger.defaultLogger, Logger.prettyLogger({ stderr: true, colors: false }))
+/**
+ * Every line the server writes goes through Effect's logger, to stderr (on stdio, stdout carries nothing but
+ * protocol messages): `coze-auth: <message>`, annotations as `key=value`, and a failure's cause below it.
+ * Secrets are `Redacted` throughout, so what a cause prints is redacted too.
+ */
+export const stderrLogger = Logger.replace(
+  Logger.defaultLogger,
+  Logger.make(({ annotations, cause, message }) => {
+    const text = (Array.isArray(message) ? message : [message]).map(String).join(" ")
+    const tags = HashMap.toEntries(annotations).map(([key, value]) => ` ${key}=${String(value)}`)
+    const detail = Cause.isEmpty(cause) ? "" : `\n${Cause.pretty(cause, { renderErrorCause: true })}`
+    process.stderr.write(`${text.startsWith("coze-auth") ? text : `coze-auth: ${text}`}${tags.join("")}${detail}\n`)
+  })
+)
+
+/** Failures worth the full cause on stderr: defects, and expected errors that wrap an unknown cause (an I/O fault). */
+const unexpected = (cause: Cause.Cause<unknown>) =>
+  !Cause.isInterruptedOnly(cause) &&
+  Option.match(Cause.failureOption(cause), {
+    onNone: () => true,
+    onSome: (error) =>
+      isToolError(error) ? false : !isCozeError(error) || ("cause" in error && error.cause !== undefined)
+  })
+
+/** Logged once, where the tool's outcome is known; the result itself says only the one line. */
+const logUnexpected = (cause: Cause.Cause<unknown>) =>
+  unexpected(cause) ? Effect.logError("coze-auth: tool failed unexpectedly", cause) : Effect.void
 
 export const make = (layer: Layer.Layer<Services, CozeError.CozeError>): AppRuntime => ManagedRuntime.make(layer)
 
@@ -32,7 +58,7 @@ export const runTool =
   (program, { signal }) => {
     // The fiber starts on the spot, so a call that never suspends (a cached token) is done here and needs no
     // abort listener nor the runtime's promise: ~20 µs of a stdio round trip (docs/benchmarks.md).
-    const fiber = runtime.runFork(program)
+    const fiber = runtime.runFork(Effect.tapErrorCause(program, logUnexpected))
     const done = fiber.unsafePoll()
     if (done !== null) return Promise.resolve(toCallToolResult(done))
     const cancel = () => fiber.unsafeInterruptAsFork(fiber.id())

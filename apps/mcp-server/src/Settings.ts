@@ -4,7 +4,7 @@
  */
 
 import * as CozeError from "@coze-auth/core/CozeError"
-import * as FileTokenStore from "@coze-auth/node/FileTokenStore"
+import * as Home from "@coze-auth/profiles/Home"
 import { Config, Context, Effect, Option, Redacted } from "effect"
 
 export interface CommandLine {
@@ -57,17 +57,22 @@ export interface Service {
   readonly tokenTool: boolean
   /** The HTTP transport's bearer key, when set rather than generated. */
   readonly mcpKey: Option.Option<Redacted.Redacted>
+  /** Whether the server runs against its embedded emulator (said in `status`, every `login` and on stderr). */
+  readonly sandbox: boolean
 }
 
 export class Settings extends Context.Tag("app/Settings")<Settings, Service>() {}
 
+/** What a server whose settings do not load runs with (its tools answer with the settings' error). */
+export const fallback = (home: string): Service => ({ home, tokenTool: true, mcpKey: Option.none(), sandbox: false })
+
 export const fromConfig: Effect.Effect<Service, CozeError.ConfigError> = Effect.gen(function* () {
-  const home = yield* FileTokenStore.home
+  const home = yield* Home.config
   const tokenTool = yield* Config.literal("on", "off")("COZE_AUTH_MCP_TOKEN_TOOL").pipe(Config.withDefault("on"))
   // An empty key would lock every client out: treat it as unset (a key is then generated).
   const mcpKey = Option.filter(
     yield* Config.option(Config.redacted("COZE_AUTH_MCP_KEY")),
     (key) => Redacted.value(key) !== ""
   )
-  return { home, tokenTool: tokenTool === "on", mcpKey }
+  return { home, tokenTool: tokenTool === "on", mcpKey, sandbox: false }
 }).pipe(Effect.mapError(CozeError.fromConfigError))

@@ -1,17 +1,10 @@
 /**
- * Failures the MCP server itself adds to the `CozeError` family. Like those, each renders as one line that
- * tells the user (or the model) what to do next, and none carries a secret.
+ * Failures the MCP server itself adds to the `CozeError` family (and the profile errors it shares with the
+ * CLI). Like those, each renders as one line that tells the user (or the model) what to do next, and none
+ * carries a secret.
  */
+import { isProfileError, type ProfileError } from "@coze-auth/profiles/ProfileError"
 import { Data } from "effect"
-
-export class UnknownProfile extends Data.TaggedError("UnknownProfile")<{
-  readonly profile: string
-  readonly known: ReadonlyArray<string>
-}> {
-  override get message() {
-    return `Unknown profile "${this.profile}"; configured profiles: ${this.known.join(", ") || "none"}`
-  }
-}
 
 export class FlowUnavailable extends Data.TaggedError("FlowUnavailable")<{
   readonly profile: string
@@ -29,9 +22,10 @@ export class LoginDeclined extends Data.TaggedError("LoginDeclined")<{ readonly 
   }
 }
 
-export type ToolError = UnknownProfile | FlowUnavailable | LoginDeclined
+export type ToolError = ProfileError | FlowUnavailable | LoginDeclined
 
-const tags: ReadonlySet<string> = new Set<ToolError["_tag"]>(["UnknownProfile", "FlowUnavailable", "LoginDeclined"])
+const tags: ReadonlySet<string> = new Set<string>(["FlowUnavailable", "LoginDeclined"])
 
 export const isToolError = (u: unknown): u is ToolError =>
-  typeof u === "object" && u !== null && "_tag" in u && typeof u._tag === "string" && tags.has(u._tag)
+  isProfileError(u) ||
+  (typeof u === "object" && u !== null && "_tag" in u && typeof u._tag === "string" && tags.has(u._tag))

@@ -1,7 +1,7 @@
 /**
  * The one place where an Effect's outcome becomes an MCP tool result. Success carries `structuredContent`
  * (and the same JSON as text, for clients that ignore it); an expected failure is `isError: true` with its
- * one-line message; anything else (a defect) gets a generic line here and its cause on stderr.
+ * one-line message; anything else (a defect) gets a generic line here (its cause goes to stderr, see Runtime).
  */
 import { type CozeError, isCozeError } from "@coze-auth/core/CozeError"
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js"
@@ -36,7 +36,7 @@ export const toCallToolResult = <A extends Record<string, unknown>>(exit: Exit.E
       )
       if (Option.isSome(expected)) return failure(describe(expected.value))
       if (Cause.isInterruptedOnly(cause)) return failure("The request was cancelled")
-      console.error(`coze-auth: tool failed unexpectedly\n${Cause.pretty(cause)}`)
+      // The cause went to stderr once already (Runtime.runTool).
       return failure(internalErrorMessage)
     }
   })

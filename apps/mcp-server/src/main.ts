@@ -1,50 +1,65 @@
 /**
- * `coze-auth-mcp [--transport stdio|http] [--port n] [--sandbox]` (architecture §5). Loads the profiles, falls
- * back to the sandbox when there are none, and serves MCP on the chosen transport until stdin closes (stdio)
- * or a signal arrives.
+ * `coze-auth-mcp [--transport stdio|http] [--port n] [--sandbox]` (architecture §5). Loads the profiles
+ * (@coze-auth/profiles), starts the sandbox only when asked or when nothing at all is configured, and serves
+ * MCP on the chosen transport until stdin closes (stdio) or a signal arrives. A configuration mistake never
+ * stops the server: it comes up, says the mistake on stderr, and every tool it touches answers with it.
  */
-import * as TokenStore from "@coze-auth/core/TokenStore"
-import * as FileTokenStore from "@coze-auth/node/FileTokenStore"
+import type * as CozeError from "@coze-auth/core/CozeError"
+import * as Home from "@coze-auth/profiles/Home"
+import * as ProfileSpec from "@coze-auth/profiles/ProfileSpec"
+import * as Profiles from "@coze-auth/profiles/Profiles"
+import * as Store from "@coze-auth/profiles/Store"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import { Config, Effect, Option } from "effect"
+import { Effect, Either, Layer, Option } from "effect"
 import * as AppLayer from "./AppLayer.js"
-import * as ProfileSpec from "./ProfileSpec.js"
 import * as Runtime from "./Runtime.js"
 import * as Settings from "./Settings.js"
 import * as Stdio from "./transports/Stdio.js"
 
+/** What is wrong, one line each, on stderr at start: the same lines the tools answer with. */
+const report = (errors: ReadonlyArray<CozeError.ConfigError>) =>
+  Effect.forEach(errors, (error) => Effect.logError(error.message), { discard: true })
+
 const program = (commandLine: Settings.CommandLine) =>
   Effect.gen(function* () {
-    const settings = yield* Settings.fromConfig
-    const specs = yield* ProfileSpec.load(settings.home)
-    const sandbox = commandLine.sandbox || specs.length === 0
-    if (specs.length === 0 && Option.isSome(yield* Config.option(Config.string("COZE_WEB_OAUTH_CLIENT_ID")))) {
-      console.error(
-        "coze-auth: COZE_WEB_OAUTH_* is set, but a web app's redirect needs your own server; the MCP server logs " +
-          "in with a device, PKCE or JWT app (or COZE_API_TOKEN), so it starts the sandbox"
-      )
-    }
+    const configured = yield* Effect.either(Settings.fromConfig)
+    const home = yield* Effect.orDie(Home.load)
+    // Broken settings: tools answer the error; the token tool stays off rather than guess what was meant.
+    const settings = Either.getOrElse(configured, () => ({ ...Settings.fallback(home), tokenTool: false }))
+    const store = yield* Effect.either(Store.load)
+    const loaded = yield* ProfileSpec.load(settings.home)
+    const startup = [...Option.toArray(Either.getLeft(configured)), ...Option.toArray(Either.getLeft(store))]
+    const nothingConfigured = startup.length === 0 && ProfileSpec.isEmpty(loaded)
+    const sandbox = commandLine.sandbox || nothingConfigured
     const layer = sandbox
       ? AppLayer.make({
-          profiles: (yield* Effect.promise(() => import("./Sandbox.js"))).profiles,
-          store: TokenStore.layerMemory,
-          settings
+          profiles: (yield* Effect.promise(() => import("./Sandbox.js"))).profiles(
+            commandLine.sandbox ? "--sandbox was given" : "no Coze credentials are configured"
+          ),
+          store: Store.layer(Store.StoreChoice.Memory()),
+          settings: { ...settings, sandbox: true }
         })
-      : AppLayer.make({
-          profiles: AppLayer.profilesLayer(Effect.succeed(specs)),
-          store: FileTokenStore.layer({ home: settings.home }),
-          settings
-        })
+      : Either.isRight(store) && startup.length === 0
+        ? AppLayer.make({
+            profiles: Profiles.layer(Effect.succeed(loaded), { store: store.right }),
+            store: Store.layer(store.right),
+            settings
+          })
+        : AppLayer.make({ profiles: Layer.fail(startup[0]!), store: Store.layer(Store.StoreChoice.Memory()), settings })
+    if (!sandbox) yield* report([...startup, ...Option.toArray(loaded.fileError), ...loaded.broken.map((b) => b.error)])
     const runtime = Runtime.make(layer)
     yield* Effect.addFinalizer(() => Effect.promise(() => runtime.dispose()))
     // The sandbox starts now, so its banner (with the emulator's URL) comes before the first request. Real
-    // profiles are wired in the background: a bad key or setting shows on stderr at once (and on every tool
-    // call), without slowing the handshake.
+    // profiles are wired in the background: a key that is no RSA key shows on stderr at once (and in status),
+    // without slowing the handshake.
     if (sandbox) yield* Effect.promise(() => runtime.runtime())
     else
       yield* runtime.runtimeEffect.pipe(
-        Effect.tapError((error) => Effect.sync(() => console.error(`coze-auth: ${error.message}`))),
+        Effect.flatMap((rt) => Effect.provide(Profiles.Profiles, rt)),
+        Effect.flatMap((profiles) =>
+          report(profiles.broken.filter((b) => !loaded.broken.includes(b)).map((b) => b.error))
+        ),
         Effect.ignore,
         Effect.forkScoped
       )
@@ -55,16 +70,19 @@ const program = (commandLine: Settings.CommandLine) =>
   }).pipe(
     Effect.scoped,
     Effect.catchAll((error) =>
-      Effect.sync(() => {
-        console.error(`coze-auth: ${error.message}`)
-        process.exitCode = 1
-      })
+      Effect.logError(error.message).pipe(
+        Effect.zipRight(
+          Effect.sync(() => {
+            process.exitCode = 1
+          })
+        )
+      )
     )
   )
 
 const commandLine = Settings.parseCommandLine(process.argv.slice(2))
 if ("error" in commandLine) {
-  console.error(`coze-auth: ${commandLine.error}\n\n${Settings.usage}`)
+  process.stderr.write(`coze-auth: ${commandLine.error}\n\n${Settings.usage}\n`)
   process.exitCode = 2
 } else {
   program(commandLine).pipe(

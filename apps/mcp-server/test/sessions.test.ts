@@ -1,4 +1,7 @@
 import * as TokenStore from "@coze-auth/core/TokenStore"
+import * as ProfileSpec from "@coze-auth/profiles/ProfileSpec"
+import * as Profiles from "@coze-auth/profiles/Profiles"
+import * as Store from "@coze-auth/profiles/Store"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Option } from "effect"
 import * as AppLayer from "../src/AppLayer.js"
@@ -8,9 +11,9 @@ import { makeSessions } from "../src/transports/Http.js"
 // Sessions only: no tool runs, so the runtime (no profiles) is never even built.
 const runtime = Runtime.make(
   AppLayer.make({
-    profiles: AppLayer.profilesLayer(Effect.succeed([])),
+    profiles: Profiles.layer(Effect.succeed(ProfileSpec.fromSpecs([])), { store: Store.StoreChoice.Memory() }),
     store: TokenStore.layerMemory,
-    settings: { home: "/nonexistent", tokenTool: true, mcpKey: Option.none() }
+    settings: { home: "/nonexistent", tokenTool: true, mcpKey: Option.none(), sandbox: false }
   })
 )
 

@@ -46,7 +46,7 @@ describe("stdio, end to end", () => {
       assert.strictEqual(await usersMe(url, second.access_token as string), 200)
 
       assert.isString(structured(await call("refresh")).expires_at)
-      assert.deepStrictEqual(structured(await call("logout")), { removed: true })
+      assert.strictEqual(structured(await call("logout")).removed, true)
       const after = (structured(await call("status")).profiles as Array<Record<string, unknown>>)[0]!
       assert.strictEqual(after.authenticated, false)
       const notLoggedIn = await call("token")
@@ -79,11 +79,16 @@ describe("stdio, end to end", () => {
     const client = new Client({ name: "e2e", version: "1.0.0" })
     await client.connect(transport)
     try {
-      const [line] = await stderr.find(/^coze-auth: COZE_JWT_OAUTH_PRIVATE_KEY .*$/m)
+      const [line] = await stderr.find(/^coze-auth: profile "default": COZE_JWT_OAUTH_PRIVATE_KEY .*$/m)
       assert.notInclude(line, "not a key")
-      const result = (await client.callTool({ name: "status", arguments: {} })) as CallToolResult
+      const status = structured((await client.callTool({ name: "status", arguments: {} })) as CallToolResult)
+      assert.deepStrictEqual(status.profiles, [])
+      const [broken] = status.errors as Array<{ profile: string; error: string }>
+      assert.strictEqual(broken?.profile, "default")
+      assert.match(broken!.error, /^profile "default": COZE_JWT_OAUTH_PRIVATE_KEY is not a /)
+      const result = (await client.callTool({ name: "token", arguments: {} })) as CallToolResult
       assert.isTrue(result.isError)
-      assert.match(textOf(result), /^COZE_JWT_OAUTH_PRIVATE_KEY is not a /)
+      assert.match(textOf(result), /^profile "default": COZE_JWT_OAUTH_PRIVATE_KEY is not a /)
       assert.notInclude(textOf(result), "not a key")
       assert.notInclude(stderr.text(), "    at ")
     } finally {

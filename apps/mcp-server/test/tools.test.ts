@@ -69,7 +69,14 @@ describe("device login", () => {
     assert.isString(done.expires_at)
 
     const status = (structured(await h.call("status")).profiles as Array<Record<string, unknown>>)[0]!
-    assert.deepInclude(status, { authenticated: true, refreshable: true, pending_login: null, storage: "memory" })
+    assert.deepInclude(status, {
+      authenticated: true,
+      valid: true,
+      expired: false,
+      refreshable: true,
+      pending_login: null,
+      store: { kind: "memory", location: "memory", encrypted: false }
+    })
     assert.strictEqual(status.api_base, h.url)
 
     const token = structured(await h.call("token"))
@@ -83,8 +90,12 @@ describe("device login", () => {
     assert.notStrictEqual(after.access_token, token.access_token)
     assert.strictEqual(await usersMe(h.url, after.access_token as string), 200)
 
-    assert.deepStrictEqual(structured(await h.call("logout")), { removed: true })
-    assert.deepStrictEqual(structured(await h.call("logout")), { removed: false })
+    const logout = structured(await h.call("logout"))
+    assert.strictEqual(logout.removed, true)
+    // Coze has no revocation endpoint: the model is told the token lives on, and where access is revoked.
+    assert.match(logout.note as string, /no token revocation endpoint.*stays valid until its expires_at/)
+    assert.include(logout.note as string, `${h.url}/open/oauth/apps`)
+    assert.strictEqual(structured(await h.call("logout")).removed, false)
     const loggedOut = structured(await h.call("status", { profile: "default" }))
     assert.strictEqual((loggedOut.profiles as Array<Record<string, unknown>>)[0]!.authenticated, false)
   })
@@ -148,7 +159,7 @@ describe("device login", () => {
   it("does not report a login cancelled by logout as a failure", async () => {
     const h = await open()
     await startDevice(h)
-    assert.deepStrictEqual(structured(await h.call("logout")), { removed: true })
+    assert.strictEqual(structured(await h.call("logout")).removed, true)
     const status = (structured(await h.call("status")).profiles as Array<Record<string, unknown>>)[0]!
     assert.isNull(status.pending_login)
     assert.isNull(status.last_login_error)
@@ -263,8 +274,48 @@ describe("jwt, static and failures", () => {
     const status = (
       structured(await h.call("status", { profile: "pat" })).profiles as Array<Record<string, unknown>>
     )[0]!
-    assert.deepInclude(status, { flow: "token", authenticated: true, storage: "static" })
+    assert.deepInclude(status, {
+      flow: "token",
+      authenticated: true,
+      valid: true,
+      store: { kind: "env", location: "COZE_API_TOKEN", encrypted: false }
+    })
     assert.strictEqual(structured(await h.call("token", { profile: "pat" })).access_token, "pat_not_a_real_token")
+    // Not `{ expires_at: null }` as if it had refreshed.
+    const refresh = await h.call("refresh", { profile: "pat" })
+    assert.isTrue(refresh.isError)
+    assert.match(textOf(refresh), /^Profile "pat" uses a static token \(PAT or SAT\), which cannot be refreshed/)
+    assert.match(structured(await h.call("logout", { profile: "pat" })).note as string, /static token.*stays valid/)
+  })
+})
+
+describe("answers a model can misread", () => {
+  it("token says when min_valid_seconds is longer than any token lives", async () => {
+    const h = await open()
+    const code = await startDevice(h)
+    await h.emulator((e) => e.approveDevice(code))
+    structured(await h.call("login", { wait: true }))
+    const plain = structured(await h.call("token"))
+    assert.isUndefined(plain.note)
+    const long = structured(await h.call("token", { min_valid_seconds: 3600 }))
+    assert.match(
+      long.note as string,
+      /^min_valid_seconds 3600 is longer than this profile's tokens live: .* valid for \d+ seconds/
+    )
+    assert.strictEqual(await usersMe(h.url, long.access_token as string), 200)
+  })
+
+  it("status tells valid now from expired, and says whether it can refresh", async () => {
+    const h = await open()
+    const code = await startDevice(h)
+    await h.emulator((e) => e.approveDevice(code))
+    structured(await h.call("login", { wait: true }))
+    await h.advance(3600)
+    const status = (structured(await h.call("status", { profile: "default" })).profiles as Array<object>)[0]
+    assert.deepInclude(status, { authenticated: true, valid: false, expired: true, refreshable: true })
+    assert.isString(structured(await h.call("token")).access_token)
+    const after = (structured(await h.call("status", { profile: "default" })).profiles as Array<object>)[0]
+    assert.deepInclude(after, { valid: true, expired: false })
   })
 })
 

@@ -34,8 +34,11 @@ export type OAuthApp = Data.TaggedEnum<{
  */
 export const OAuthApp = Data.taggedEnum<OAuthApp>()
 
-/** Parsed for real: a pattern would pass `https://api.coze.cn:99999`, which fails only when used. */
-const HttpUrl = Schema.String.pipe(Schema.filter(Region.isHttpUrl))
+/**
+ * Parsed for real (a pattern would pass `https://api.coze.cn:99999`, which fails only when used), and an
+ * almost-right public host is named with the value to use (see `Region.baseUrlProblem`).
+ */
+const BaseUrl = (role: "api" | "www") => Schema.String.pipe(Schema.filter((url) => Region.baseUrlProblem(url, role)))
 
 /**
  * The console's JSON, as downloaded.
@@ -49,8 +52,8 @@ export const ConsoleJson = Schema.Struct({
   client_secret: Schema.optional(Schema.String),
   private_key: Schema.optional(Schema.String),
   public_key_id: Schema.optional(Schema.String),
-  coze_api_base: Schema.optional(HttpUrl),
-  coze_www_base: Schema.optional(HttpUrl)
+  coze_api_base: Schema.optional(BaseUrl("api")),
+  coze_www_base: Schema.optional(BaseUrl("www"))
 })
 
 /**
@@ -82,7 +85,11 @@ export interface DecodeOptions {
   readonly malformed?: Readonly<Record<string, string>> | undefined
 }
 
-/** One problem per field: a union of literals fails once per member. */
+/** Our refinements say what to do; Effect's built-in ones ("Expected …, actual …") would quote the value. */
+const ownMessage = (issue: ParseResult.ArrayFormatterIssue) =>
+  issue._tag === "Refinement" && !issue.message.startsWith("Expected ")
+
+/** One problem per field: a union of literals fails once per member; our refinement's message wins. */
 const schemaProblems = (
   error: ParseResult.ParseError,
   malformed: DecodeOptions["malformed"]
@@ -93,8 +100,10 @@ const schemaProblems = (
     const message =
       issue._tag === "Missing"
         ? "is missing"
-        : (malformed?.[field] ?? (field === "(root)" ? "is not a JSON object" : "is malformed"))
-    if (!byField.has(field)) byField.set(field, message)
+        : ownMessage(issue)
+          ? issue.message
+          : (malformed?.[field] ?? (field === "(root)" ? "is not a JSON object" : "is malformed"))
+    if (!byField.has(field) || ownMessage(issue)) byField.set(field, message)
   }
   return Array.from(byField, ([field, message]) => ({ field, message }))
 }

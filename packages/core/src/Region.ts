@@ -108,10 +108,54 @@ export const isHttpUrl = (url: string): boolean => {
   return protocol === "https:" || protocol === "http:"
 }
 
-const notAUrl = (example: string) => `is not an http(s) URL (write it in full, e.g. ${example})`
+/** The public hosts and what each is for: a base URL naming one of them has exactly one right spelling. */
+const knownHosts: Record<string, { readonly region: Region; readonly role: "api" | "www" }> = {
+  "api.coze.com": { region: com, role: "api" },
+  "www.coze.com": { region: com, role: "www" },
+  "coze.com": { region: com, role: "www" },
+  "api.coze.cn": { region: cn, role: "api" },
+  "www.coze.cn": { region: cn, role: "www" },
+  "coze.cn": { region: cn, role: "www" }
+}
+
+/**
+ * What is wrong with a base URL setting (`COZE_API_BASE` for `role: "api"`, `COZE_WWW_BASE` for `"www"`, or
+ * the console JSON's `coze_api_base` / `coze_www_base`), saying the value to use; `undefined` when it is fine.
+ * Almost-right values of the public hosts (plain http, the other role's host, a path, spaces around it) are
+ * caught here rather than passing as a custom deployment, which would lose the region's hints.
+ *
+ * @since 0.1.0
+ * @category Utils
+ */
+export const baseUrlProblem = (value: string, role: "api" | "www"): string | undefined => {
+  const trimmed = value.trim()
+  const candidate = isHttpUrl(trimmed) ? trimmed : `https://${trimmed}`
+  const known = isHttpUrl(candidate) ? knownHosts[new URL(candidate).hostname.toLowerCase()] : undefined
+  const right = known === undefined ? undefined : role === "api" ? known.region.apiBase : known.region.wwwBase
+  const use = (reason: string, suggestion: string | undefined) =>
+    suggestion === undefined ? reason : `${reason}; use ${suggestion}`
+  const region = known === undefined ? "" : ` (${known.region.name === "cn" ? "coze.cn" : "coze.com"})`
+  if (trimmed !== value) return use("has spaces around it", right ?? (isHttpUrl(trimmed) ? trimmed : undefined))
+  if (!isHttpUrl(value))
+    return use(
+      "is not an http(s) URL",
+      right ?? (role === "api" ? `a full URL such as ${cn.apiBase}` : `a full URL such as ${cn.wwwBase}`)
+    )
+  if (known === undefined || right === undefined || trimSlash(value) === right) return undefined
+  const url = new URL(value)
+  if (known.role !== role)
+    return use(
+      `names the ${known.role === "api" ? "API host" : "web (authorize page) host"}${region}, not the ${role === "api" ? "API host" : "web host"}`,
+      right
+    )
+  if (url.protocol === "http:") return use(`uses plain http for${region}`, right)
+  if (url.pathname !== "/" || url.search !== "") return use(`has a path; the base is the host alone${region}`, right)
+  return use(`is not how${region} is written`, right)
+}
 
 /**
  * The region chosen by `COZE_API_BASE` (default coze.com) and `COZE_WWW_BASE`, the names Coze's docs use.
+ * Every faulty setting is reported, each with the value to use.
  *
  * @since 0.1.0
  * @category Config
@@ -123,10 +167,14 @@ export const config: Config.Config<Region> = Config.all({
   Config.mapOrFail(({ apiBase, wwwBase }) => {
     const api = Option.getOrElse(apiBase, () => com.apiBase)
     const www = Option.getOrUndefined(wwwBase)
-    if (!isHttpUrl(api)) return Either.left(ConfigError.InvalidData(["COZE_API_BASE"], notAUrl(cn.apiBase)))
-    if (www !== undefined && !isHttpUrl(www)) {
-      return Either.left(ConfigError.InvalidData(["COZE_WWW_BASE"], notAUrl(cn.wwwBase)))
-    }
+    const problems = [
+      Option.map(Option.fromNullable(baseUrlProblem(api, "api")), (p) => ConfigError.InvalidData(["COZE_API_BASE"], p)),
+      Option.map(Option.fromNullable(www === undefined ? undefined : baseUrlProblem(www, "www")), (p) =>
+        ConfigError.InvalidData(["COZE_WWW_BASE"], p)
+      )
+    ].flatMap(Option.toArray)
+    const [first, ...rest] = problems
+    if (first !== undefined) return Either.left(rest.reduce((all, p) => ConfigError.And(all, p), first))
     return Either.right(fromApiBase(api, www))
   })
 )

@@ -56,7 +56,7 @@ describe("config", () => {
       assert.strictEqual(error._tag, "ConfigError")
       assert.strictEqual(
         error.message,
-        "invalid configuration: COZE_API_BASE is not an http(s) URL (write it in full, e.g. https://api.coze.cn)"
+        "invalid configuration: COZE_API_BASE is not an http(s) URL; use https://api.coze.cn"
       )
     })
   )

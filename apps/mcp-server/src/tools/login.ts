@@ -13,8 +13,9 @@ import { DateTime, Deferred, Duration, Effect, Option, Schedule } from "effect"
 import * as z from "zod/v4"
 import { Logins, type PendingLogin } from "../Logins.js"
 import type { RunTool } from "../Runtime.js"
+import { Settings } from "../Settings.js"
 import { LoginDeclined } from "../ToolError.js"
-import { expiresAt, profile, toIso } from "./shared.js"
+import { expiresAt, profile, sandboxNote, toIso } from "./shared.js"
 
 export const name = "login"
 
@@ -43,7 +44,8 @@ const output = {
   verification_url: z.string().optional().describe("The page where the user approves the login"),
   user_code: z.string().optional().describe("The code the user confirms on that page (device flow)"),
   sent_to_user: z.boolean().optional().describe("Whether the client already showed the URL to the user"),
-  advisory: z.string().optional()
+  advisory: z.string().optional(),
+  sandbox: z.boolean().describe("true: logged in to the embedded emulator, not to Coze (see advisory)")
 }
 
 const secondsLeft = (login: PendingLogin) =>
@@ -110,6 +112,13 @@ const authenticated = (profile: string, expiry: Option.Option<DateTime.Utc>) => 
   expires_at: toIso(expiry)
 })
 
+/** Every login result says whether it is the sandbox's, so neither the model nor the user mistakes it for Coze. */
+const marked = <A extends object>(result: A, sandbox: boolean) => {
+  if (!sandbox) return { ...result, sandbox }
+  const advisory = "advisory" in result ? `${sandboxNote} ${String(result.advisory)}` : sandboxNote
+  return { ...result, advisory, sandbox }
+}
+
 export const register = (server: McpServer, run: RunTool) =>
   server.registerTool(
     name,
@@ -127,44 +136,60 @@ export const register = (server: McpServer, run: RunTool) =>
     (args, request) =>
       run(
         Effect.gen(function* () {
-          const logins = yield* Logins
-          const started = yield* logins.start({
-            profile: args.profile,
-            flow: args.flow,
-            workspaceId: Option.fromNullable(args.workspace_id),
-            force: args.force === true
-          })
-          if (started._tag === "Authenticated") return authenticated(started.profile, started.expiresAt)
-          const { fresh, login } = started
-          const elicited = fresh ? yield* elicitUrl(server, request, login) : Option.none()
-          if (Option.isSome(elicited) && elicited.value !== "accept") {
-            yield* logins.cancel(login.profile)
-            return yield* new LoginDeclined({ profile: login.profile })
-          }
-          // Waiting makes sense only once the user can have the URL: sent by elicitation, or returned earlier.
-          if (args.wait === true && (!fresh || Option.isSome(elicited))) {
-            const token = yield* Deferred.await(login.outcome).pipe(Effect.raceFirst(reportProgress(request, login)))
-            return authenticated(login.profile, token.expiresAt)
-          }
-          const sentToUser = Option.isSome(elicited)
-          return {
-            status: "pending" as const,
-            profile: login.profile,
-            expires_at: DateTime.formatIso(login.expiresAt),
-            verification_url: sentToUser ? withoutUserCode(login.verificationUrl) : login.verificationUrl,
-            ...(sentToUser
-              ? {}
-              : Option.match(login.userCode, { onNone: () => ({}), onSome: (user_code) => ({ user_code }) })),
-            sent_to_user: sentToUser,
-            ...(sentToUser
-              ? {}
-              : {
-                  advisory:
-                    "Show the user verification_url (and user_code, if any) and ask them to open it in their own browser " +
-                    "and approve; do not open it yourself. Then call login with wait: true to wait for the approval."
-                })
-          }
+          const { sandbox } = yield* Settings
+          return marked(yield* loginResult(server, args, request), sandbox)
         }),
         request
       )
   )
+
+const loginResult = (
+  server: McpServer,
+  args: {
+    readonly profile?: string | undefined
+    readonly flow?: "device" | "pkce" | "jwt" | undefined
+    readonly workspace_id?: string | undefined
+    readonly wait?: boolean | undefined
+    readonly force?: boolean | undefined
+  },
+  request: Request
+) =>
+  Effect.gen(function* () {
+    const logins = yield* Logins
+    const started = yield* logins.start({
+      profile: args.profile,
+      flow: args.flow,
+      workspaceId: Option.fromNullable(args.workspace_id),
+      force: args.force === true
+    })
+    if (started._tag === "Authenticated") return authenticated(started.profile, started.expiresAt)
+    const { fresh, login } = started
+    const elicited = fresh ? yield* elicitUrl(server, request, login) : Option.none()
+    if (Option.isSome(elicited) && elicited.value !== "accept") {
+      yield* logins.cancel(login.profile)
+      return yield* new LoginDeclined({ profile: login.profile })
+    }
+    // Waiting makes sense only once the user can have the URL: sent by elicitation, or returned earlier.
+    if (args.wait === true && (!fresh || Option.isSome(elicited))) {
+      const token = yield* Deferred.await(login.outcome).pipe(Effect.raceFirst(reportProgress(request, login)))
+      return authenticated(login.profile, token.expiresAt)
+    }
+    const sentToUser = Option.isSome(elicited)
+    return {
+      status: "pending" as const,
+      profile: login.profile,
+      expires_at: DateTime.formatIso(login.expiresAt),
+      verification_url: sentToUser ? withoutUserCode(login.verificationUrl) : login.verificationUrl,
+      ...(sentToUser
+        ? {}
+        : Option.match(login.userCode, { onNone: () => ({}), onSome: (user_code) => ({ user_code }) })),
+      sent_to_user: sentToUser,
+      ...(sentToUser
+        ? {}
+        : {
+            advisory:
+              "Show the user verification_url (and user_code, if any) and ask them to open it in their own browser " +
+              "and approve; do not open it yourself. Then call login with wait: true to wait for the approval."
+          })
+    }
+  })

@@ -1,7 +1,8 @@
 /** `refresh`: renews the profile's token now, whatever its expiry. */
+
+import { Profiles } from "@coze-auth/profiles/Profiles"
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js"
 import { Effect } from "effect"
-import { Profiles } from "../Profiles.js"
 import type { RunTool } from "../Runtime.js"
 import { expiresAt, profile, toIso } from "./shared.js"
 
@@ -14,7 +15,8 @@ export const register = (server: McpServer, run: RunTool) =>
       title: "Refresh the Coze token",
       description:
         "Renews the profile's access token now (with its refresh token, or a new JWT for service apps). " +
-        "Only needed when Coze rejected a token early; the token tool refreshes by itself.",
+        "Only needed when Coze rejected a token early; the token tool refreshes by itself. A static token " +
+        "(PAT) cannot be refreshed, and says so.",
       inputSchema: { profile },
       outputSchema: { expires_at: expiresAt },
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true }
@@ -22,8 +24,7 @@ export const register = (server: McpServer, run: RunTool) =>
     (args, request) =>
       run(
         Effect.gen(function* () {
-          const { credentials } = yield* (yield* Profiles).get(args.profile)
-          const token = yield* credentials.refresh
+          const token = yield* (yield* (yield* Profiles).get(args.profile)).refresh
           return { expires_at: toIso(token.expiresAt) }
         }),
         request

@@ -15,3 +15,8 @@ export const expiresAt = z
 
 export const toIso = (instant: Option.Option<DateTime.Utc>): string | null =>
   Option.match(instant, { onNone: () => null, onSome: DateTime.formatIso })
+
+/** Said wherever the model or the user looks while the server runs its embedded emulator. */
+export const sandboxNote =
+  "SANDBOX: this server talks to an embedded Coze emulator, not to Coze; its tokens work only against the " +
+  "emulator. For real Coze, configure the COZE_* variables or profiles.json in the server's environment (docs/mcp.md)."

@@ -1,11 +1,14 @@
-/** `status`: where each profile stands (never a token, never a login code). */
+/** `status`: where each profile stands (never a token, never a login code), and what is misconfigured. */
+import type { Profile } from "@coze-auth/profiles/Profile"
+import { Profiles } from "@coze-auth/profiles/Profiles"
+import * as Status from "@coze-auth/profiles/Status"
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js"
 import { DateTime, Effect, Option } from "effect"
 import * as z from "zod/v4"
 import { Logins } from "../Logins.js"
-import { type Profile, Profiles } from "../Profiles.js"
 import type { RunTool } from "../Runtime.js"
-import { expiresAt, profile, toIso } from "./shared.js"
+import { Settings } from "../Settings.js"
+import { expiresAt, profile, sandboxNote } from "./shared.js"
 
 export const name = "status"
 
@@ -14,10 +17,18 @@ const ProfileStatus = z.object({
   region: z.enum(["com", "cn", "custom"]).describe("coze.com, coze.cn or a custom deployment such as the sandbox"),
   api_base: z.string(),
   flow: z.enum(["token", "web", "pkce", "device", "jwt"]),
-  authenticated: z.boolean(),
+  store: z
+    .object({
+      kind: z.enum(["file", "memory", "keychain", "redis", "env"]),
+      location: z.string(),
+      encrypted: z.boolean()
+    })
+    .describe("Where the credential is kept (env: a static token read from that environment variable)"),
+  authenticated: z.boolean().describe("A credential is held; it may have expired (see valid and expired)"),
+  valid: z.boolean().describe("A credential is held and has not expired: usable right now"),
   expires_at: expiresAt,
-  refreshable: z.boolean(),
-  storage: z.string().describe("Where the credential is kept: a file path, memory, or static (from the environment)"),
+  refreshable: z.boolean().describe("The credential can be renewed without the user (the token tool does it)"),
+  expired: z.boolean().describe("The credential's expiry has passed; the token tool renews it when refreshable"),
   pending_login: z
     .object({ flow: z.string(), expires_at: z.string() })
     .nullable()
@@ -25,21 +36,24 @@ const ProfileStatus = z.object({
   last_login_error: z.string().nullable().describe("Why the last login failed, until the next one")
 })
 
+const output = {
+  mode: z.enum(["real", "sandbox"]).describe("sandbox: an embedded emulator, not Coze; nothing reaches coze.com/cn"),
+  note: z.string().optional(),
+  profiles: z.array(ProfileStatus),
+  errors: z
+    .array(z.object({ profile: z.string(), error: z.string() }))
+    .describe("Configured profiles that cannot be used, each with what to fix"),
+  config_error: z.string().nullable().describe("A profiles.json that cannot be read at all")
+}
+
 const statusOf = (profile: Profile) =>
   Effect.gen(function* () {
     const logins = yield* Logins
-    const status = yield* profile.credentials.status
+    const status = yield* Status.of(profile, (yield* Profiles).store)
     const pending = yield* logins.pending(profile.name)
     const failure = yield* logins.lastFailure(profile.name)
     return {
-      profile: profile.name,
-      region: profile.region.name,
-      api_base: profile.region.apiBase,
-      flow: profile.flow,
-      authenticated: status.authenticated,
-      expires_at: toIso(status.expiresAt),
-      refreshable: status.refreshable,
-      storage: status.location,
+      ...status,
       pending_login: Option.getOrNull(
         Option.map(pending, (login) => ({ flow: login.flow, expires_at: DateTime.formatIso(login.expiresAt) }))
       ),
@@ -53,18 +67,29 @@ export const register = (server: McpServer, run: RunTool) =>
     {
       title: "Coze login status",
       description:
-        "Shows each Coze profile (or one): its region and API base, flow, whether it is logged in and until when, " +
-        "whether it can refresh, where the credential is stored, and any pending login. Never shows a token.",
+        "Shows each Coze profile (or one): its region and API base, flow, whether its credential is valid now, " +
+        "until when, whether it can refresh, where it is stored, any pending login, and every configuration " +
+        "error. mode sandbox means an embedded emulator, not Coze. Never shows a token.",
       inputSchema: { profile },
-      outputSchema: { profiles: z.array(ProfileStatus) },
+      outputSchema: output,
       annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false }
     },
     (args, request) =>
       run(
         Effect.gen(function* () {
           const profiles = yield* Profiles
+          const { sandbox } = yield* Settings
           const chosen = args.profile === undefined ? profiles.all : [yield* profiles.get(args.profile)]
-          return { profiles: yield* Effect.forEach(chosen, statusOf) }
+          return {
+            mode: sandbox ? ("sandbox" as const) : ("real" as const),
+            ...(sandbox ? { note: sandboxNote } : {}),
+            profiles: yield* Effect.forEach(chosen, statusOf),
+            errors: (args.profile === undefined ? profiles.broken : []).map((b) => ({
+              profile: b.name,
+              error: b.error.message
+            })),
+            config_error: Option.getOrNull(Option.map(profiles.fileError, (e) => e.message))
+          }
         }),
         request
       )

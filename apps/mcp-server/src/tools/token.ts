@@ -2,10 +2,11 @@
  * `token`: a valid access token for the profile, refreshed first when it is due. The only tool whose result
  * holds a secret; `COZE_AUTH_MCP_TOKEN_TOOL=off` leaves it unregistered (see tools/index.ts).
  */
+
+import { Profiles } from "@coze-auth/profiles/Profiles"
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js"
-import { Effect, Redacted } from "effect"
+import { DateTime, Duration, Effect, Option, Redacted } from "effect"
 import * as z from "zod/v4"
-import { Profiles } from "../Profiles.js"
 import type { RunTool } from "../Runtime.js"
 import { expiresAt, profile, toIso } from "./shared.js"
 
@@ -26,8 +27,23 @@ const output = {
   access_token: z.string(),
   token_type: z.literal("Bearer"),
   expires_at: expiresAt,
-  api_base: z.string().describe("The Coze OpenAPI base URL the token is valid for")
+  api_base: z.string().describe("The Coze OpenAPI base URL the token is valid for"),
+  note: z.string().optional().describe("Set when the token does not stay valid as long as min_valid_seconds asked")
 }
+
+/** No token lives longer than Coze grants: asking more gets the freshest there is, and the model is told. */
+const shortOf = (expiry: Option.Option<DateTime.Utc>, minValidSeconds: number | undefined) =>
+  Effect.map(DateTime.now, (now) =>
+    Option.flatMap(expiry, (at) => {
+      const left = Math.floor(Duration.toSeconds(DateTime.distanceDuration(now, at)))
+      return minValidSeconds === undefined || left >= minValidSeconds
+        ? Option.none()
+        : Option.some(
+            `min_valid_seconds ${minValidSeconds} is longer than this profile's tokens live: this one was just ` +
+              `renewed and stays valid for ${left} seconds (until expires_at); call token again when you need more`
+          )
+    })
+  )
 
 export const register = (server: McpServer, run: RunTool) =>
   server.registerTool(
@@ -46,11 +62,13 @@ export const register = (server: McpServer, run: RunTool) =>
         Effect.gen(function* () {
           const { credentials, region } = yield* (yield* Profiles).get(args.profile)
           const token = yield* credentials.token({ minValidSeconds: args.min_valid_seconds })
+          const note = yield* shortOf(token.expiresAt, args.min_valid_seconds)
           return {
             access_token: Redacted.value(token.accessToken),
             token_type: "Bearer" as const,
             expires_at: toIso(token.expiresAt),
-            api_base: region.apiBase
+            api_base: region.apiBase,
+            ...Option.match(note, { onNone: () => ({}), onSome: (note) => ({ note }) })
           }
         }),
         request

@@ -9,13 +9,15 @@ import * as TokenStore from "@coze-auth/core/TokenStore"
 import * as DemoApps from "@coze-auth/emulator/DemoApps"
 import * as Emulator from "@coze-auth/emulator/Emulator"
 import * as EmulatorClient from "@coze-auth/emulator/EmulatorClient"
+import * as ProfileSpec from "@coze-auth/profiles/ProfileSpec"
+import * as Profiles from "@coze-auth/profiles/Profiles"
+import * as Store from "@coze-auth/profiles/Store"
 import { FetchHttpClient } from "@effect/platform"
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js"
 import type { CallToolResult, ClientCapabilities } from "@modelcontextprotocol/sdk/types.js"
 import { Effect, Layer, ManagedRuntime, Option, Redacted } from "effect"
 import * as AppLayer from "../../src/AppLayer.js"
-import type { ProfileSpec } from "../../src/ProfileSpec.js"
 import * as Runtime from "../../src/Runtime.js"
 import { makeServer } from "../../src/Server.js"
 
@@ -58,12 +60,13 @@ export const makeHarness = async (
     privateKeyEncoding: { type: "pkcs8", format: "pem" },
     publicKeyEncoding: { type: "spki", format: "pem" }
   }).privateKey
-  const specs: ReadonlyArray<ProfileSpec> = [
-    { name: "default", region, app: { flow: "device", clientId: apps.device.client_id } },
-    { name: "pkce", region, app: { flow: "pkce", clientId: apps.pkce.client_id, redirectUri: Option.none() } },
+  const base = { region, origin: "sandbox", sources: {} } as const
+  const specs: ReadonlyArray<ProfileSpec.ProfileSpec> = [
+    { ...base, name: "default", app: { flow: "device", clientId: apps.device.client_id } },
+    { ...base, name: "pkce", app: { flow: "pkce", clientId: apps.pkce.client_id, redirectUri: Option.none() } },
     {
+      ...base,
       name: "jwt",
-      region,
       app: {
         flow: "jwt",
         clientId: apps.jwt.client_id,
@@ -72,8 +75,8 @@ export const makeHarness = async (
       }
     },
     {
+      ...base,
       name: "other-region",
-      region,
       app: {
         flow: "jwt",
         clientId: apps.jwt.client_id,
@@ -81,14 +84,14 @@ export const makeHarness = async (
         publicKeyId: "unregistered"
       }
     },
-    { name: "pat", region, app: { flow: "token", token: Redacted.make("pat_not_a_real_token") } }
+    { ...base, name: "pat", app: { flow: "token", token: Option.some(Redacted.make("pat_not_a_real_token")) } }
   ]
   const store = await Effect.runPromise(TokenStore.makeMemory)
   const runtime = Runtime.make(
     AppLayer.make({
-      profiles: AppLayer.profilesLayer(Effect.succeed(specs)),
+      profiles: Profiles.layer(Effect.succeed(ProfileSpec.fromSpecs(specs)), { store: Store.StoreChoice.Memory() }),
       store: Layer.succeed(TokenStore.TokenStore, store),
-      settings: { home: "/nonexistent", tokenTool: options.tokenTool ?? true, mcpKey: Option.none() }
+      settings: { home: "/nonexistent", tokenTool: options.tokenTool ?? true, mcpKey: Option.none(), sandbox: false }
     }).pipe(Layer.provide(Layer.setClock(clock)))
   )
   const server = makeServer(runtime, { tokenTool: options.tokenTool ?? true })
