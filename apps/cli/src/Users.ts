@@ -2,7 +2,7 @@
  * Who a token belongs to, from `GET /v1/users/me`: shown after a login and in `status`, and the check a
  * pasted PAT must pass before `login --with-token` stores it.
  */
-import type * as Region from "@coze-auth/core/Region"
+import * as Region from "@coze-auth/core/Region"
 import { HttpClient, HttpClientRequest, HttpClientResponse } from "@effect/platform"
 import { Duration, Effect, Option, Redacted, Schema } from "effect"
 import { CliFailure } from "./Failure.js"
@@ -20,11 +20,14 @@ export class User extends Schema.Class<User>("User")({
 
 const Me = Schema.Struct({ code: Schema.Number, msg: Schema.optional(Schema.String), data: Schema.optional(User) })
 
-/** Each `/v1/users/me` request gives up after this long. */
-export const timeout = Duration.seconds(10)
+/** How long a check of a token to be stored waits for `/v1/users/me`. */
+export const checkTimeout = Duration.seconds(10)
+
+/** How long `status` and `login` wait to learn the user's name: it is only for show. */
+export const showTimeout = Duration.seconds(3)
 
 /** The token's user; fails with a line that says what to check (the token, or the region it belongs to). */
-export const me = (region: Region.Region, token: Redacted.Redacted) =>
+export const me = (region: Region.Region, token: Redacted.Redacted, timeout: Duration.Duration = checkTimeout) =>
   Effect.gen(function* () {
     const client = yield* HttpClient.HttpClient
     const url = `${region.apiBase}/v1/users/me`
@@ -33,18 +36,23 @@ export const me = (region: Region.Region, token: Redacted.Redacted) =>
       .pipe(
         Effect.timeoutFail({
           duration: timeout,
-          onTimeout: () => new CliFailure({ message: `${url} did not answer within 10 s; check your network` })
+          onTimeout: () =>
+            new CliFailure({
+              message: `${url} did not answer within ${Duration.format(timeout)}; check your network and the profile's api base`
+            })
         }),
         Effect.mapError((error) =>
           error instanceof CliFailure
             ? error
-            : new CliFailure({ message: `cannot reach ${url}; check your network and the profile's api base` })
+            : new CliFailure({
+                message: `cannot reach ${url} (${error.cause instanceof Error ? error.cause.message : error.message}); check your network and the profile's api base`
+              })
         )
       )
     const body = yield* HttpClientResponse.schemaBodyJson(Me)(response).pipe(Effect.option)
     if (response.status === 401 || Option.exists(body, (b) => b.code === 4100))
       return yield* new CliFailure({
-        message: `${region.apiBase} refused the token (code 4100): check that it is valid, not expired, and made for this region`
+        message: `${region.apiBase} refused the token (code 4100): check that it is valid and not expired; ${Region.mismatchHint(region)}`
       })
     if (response.status !== 200 || Option.isNone(body) || body.value.code !== 0 || body.value.data === undefined)
       return yield* new CliFailure({
@@ -56,5 +64,5 @@ export const me = (region: Region.Region, token: Redacted.Redacted) =>
     return body.value.data
   }).pipe(Effect.scoped)
 
-/** The user when the API says so; nothing when it cannot be asked (offline, an expired token). */
-export const known = (region: Region.Region, token: Redacted.Redacted) => Effect.option(me(region, token))
+/** The user when the API says so within `showTimeout`; nothing when it cannot be asked (offline, say). */
+export const known = (region: Region.Region, token: Redacted.Redacted) => Effect.option(me(region, token, showTimeout))

@@ -2,7 +2,7 @@ import { statSync } from "node:fs"
 import * as path from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import { afterAll, beforeAll } from "vitest"
-import { type Emulator, later, type Run, run, start, startEmulator, storedSecrets, tempHome } from "./utils/cli.js"
+import { type Emulator, later, type Run, recorder, start, startEmulator, storedSecrets, tempHome } from "./utils/cli.js"
 
 let emulator: Emulator
 beforeAll(async () => {
@@ -10,21 +10,14 @@ beforeAll(async () => {
 })
 afterAll(() => emulator.stop())
 
-/** Everything the CLI printed except `token`'s stdout: no secret may be in it. */
-const outputs: Array<string> = []
-const cli = async (args: ReadonlyArray<string>, env: Record<string, string>, options = {}) => {
-  const result = await run(args, env, options)
-  outputs.push(result.stderr)
-  if (args[0] !== "token") outputs.push(result.stdout)
-  return result
-}
+const { cli, outputs, record } = recorder()
 
 const deviceLogin = async (env: Record<string, string>, args: ReadonlyArray<string> = []): Promise<Run> => {
   const login = start(["login", ...args], env)
   const code = (await login.stdout.find(/confirm the code: (\S+)/))[1]!
   await emulator.control("/device/approve", { user_code: code })
   const result = await login.done
-  outputs.push(result.stdout, result.stderr)
+  record(result)
   return result
 }
 

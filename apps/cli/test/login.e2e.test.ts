@@ -5,7 +5,7 @@ import * as Chromium from "@coze-auth/emulator/Chromium"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { afterAll, beforeAll } from "vitest"
-import { type Emulator, run, start, startEmulator, storedSecrets, tempHome } from "./utils/cli.js"
+import { type Emulator, recorder, start, startEmulator, storedSecrets, tempHome } from "./utils/cli.js"
 
 let emulator: Emulator
 beforeAll(async () => {
@@ -13,13 +13,7 @@ beforeAll(async () => {
 })
 afterAll(() => emulator.stop())
 
-const outputs: Array<string> = []
-const cli = async (args: ReadonlyArray<string>, env: Record<string, string>, options = {}) => {
-  const result = await run(args, env, options)
-  outputs.push(result.stderr)
-  if (args[0] !== "token") outputs.push(result.stdout)
-  return result
-}
+const { cli, outputs, record } = recorder()
 
 /** The Coze console's app JSON for an emulator app, saved where `profiles add --from-json` reads it. */
 const consoleJson = (home: string, name: string, app: Record<string, unknown>) => {
@@ -62,7 +56,7 @@ describe("coze-auth login", () => {
       )
     )
     const result = await login.done
-    outputs.push(result.stdout, result.stderr)
+    record(result)
     assert.strictEqual(result.code, 0, result.stderr)
     assert.include(result.stdout, 'Logged in to profile "browser"')
 

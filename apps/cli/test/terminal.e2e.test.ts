@@ -49,14 +49,25 @@ const terminal = (home: string, env: Record<string, string>, args: ReadonlyArray
   }
 }
 
+/** `coze-auth login` of a fresh device profile in a terminal, until its code is on the screen. */
+const loginInTerminal = async (
+  test: (tty: ReturnType<typeof terminal>, code: string, tokenFile: string) => Promise<void>
+) => {
+  const home = tempHome()
+  const app = await emulator.createApp({ type: "device" })
+  const env = { COZE_AUTH_HOME: home, COZE_API_BASE: emulator.url, COZE_DEVICE_OAUTH_CLIENT_ID: app.client_id }
+  const tty = terminal(home, env, ["login"])
+  try {
+    const code = (await tty.until(/one-time code: (\S+)/))[1]!
+    await test(tty, code, path.join(home, "tokens", "default.json"))
+  } finally {
+    tty.close()
+  }
+}
+
 describe("coze-auth login in a terminal", () => {
-  it("shows the code prominently with a live countdown; Ctrl+C cancels and stores nothing", async () => {
-    const home = tempHome()
-    const app = await emulator.createApp({ type: "device" })
-    const env = { COZE_AUTH_HOME: home, COZE_API_BASE: emulator.url, COZE_DEVICE_OAUTH_CLIENT_ID: app.client_id }
-    const tty = terminal(home, env, ["login"])
-    try {
-      const code = (await tty.until(/one-time code: (\S+)/))[1]!
+  it("shows the code prominently with a live countdown; Ctrl+C cancels and stores nothing", () =>
+    loginInTerminal(async (tty, code, tokenFile) => {
       // Bold on a terminal: the code stands out.
       await tty.until(new RegExp(`\\x1b\\[1m${code}`), true)
       const first = (await tty.until(/expires in (\d+:\d\d)/))[1]!
@@ -67,32 +78,21 @@ describe("coze-auth login in a terminal", () => {
       tty.keys("C-c")
       await tty.until(/EXIT=130/)
       assert.include(tty.screen(), "login cancelled; nothing was stored")
-      assert.isFalse(existsSync(path.join(home, "tokens", "default.json")))
+      assert.isFalse(existsSync(tokenFile))
       // The code is dead to the CLI: approving it now stores nothing either.
       await emulator.control("/device/approve", { user_code: code })
-      assert.isFalse(existsSync(path.join(home, "tokens", "default.json")))
-    } finally {
-      tty.close()
-    }
-  })
+      assert.isFalse(existsSync(tokenFile))
+    }))
 
-  it("clears the countdown and reports the login once it is approved", async () => {
-    const home = tempHome()
-    const app = await emulator.createApp({ type: "device" })
-    const env = { COZE_AUTH_HOME: home, COZE_API_BASE: emulator.url, COZE_DEVICE_OAUTH_CLIENT_ID: app.client_id }
-    const tty = terminal(home, env, ["login"])
-    try {
-      const code = (await tty.until(/one-time code: (\S+)/))[1]!
+  it("clears the countdown and reports the login once it is approved", () =>
+    loginInTerminal(async (tty, code, tokenFile) => {
       await tty.until(/expires in/)
       await emulator.control("/device/approve", { user_code: code })
       await tty.until(/EXIT=0/)
       assert.include(tty.screen(), 'Logged in to profile "default"')
       assert.notInclude(tty.screen(), "expires in")
-      assert.isTrue(existsSync(path.join(home, "tokens", "default.json")))
-    } finally {
-      tty.close()
-    }
-  })
+      assert.isTrue(existsSync(tokenFile))
+    }))
 
   it("writes no escape codes when stdout is not a terminal", async () => {
     const env = { COZE_AUTH_HOME: tempHome() }

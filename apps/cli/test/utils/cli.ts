@@ -140,3 +140,21 @@ export const storedSecrets = (home: string): ReadonlyArray<string> => {
     return [token.accessToken, ...(token.refreshToken === null ? [] : [token.refreshToken])]
   })
 }
+
+/**
+ * Runs the CLI and keeps everything it printed except `token`'s stdout: no secret may appear in `outputs`.
+ */
+export const recorder = () => {
+  const outputs: Array<string> = []
+  const cli = async (
+    args: ReadonlyArray<string>,
+    env: Record<string, string>,
+    options: { readonly input?: string; readonly prefix?: ReadonlyArray<string> } = {}
+  ) => {
+    const result = await run(args, env, options)
+    outputs.push(result.stderr)
+    if (args[0] !== "token") outputs.push(result.stdout)
+    return result
+  }
+  return { outputs, cli, record: (result: Run) => outputs.push(result.stdout, result.stderr) }
+}
