@@ -4,7 +4,7 @@
 
 import { createPublicKey, type KeyObject } from "node:crypto"
 import { Effect, HashMap, Option } from "effect"
-import { calculateJwkThumbprint, decodeProtectedHeader, errors, exportJWK, jwtVerify } from "jose"
+import { calculateJwkThumbprint, decodeJwt, decodeProtectedHeader, errors, exportJWK, jwtVerify } from "jose"
 import { invalidJwt, invalidRequest } from "./errors.js"
 import { type App, getState } from "./state.js"
 
@@ -22,8 +22,18 @@ export const publicKeyFromPem = (pem: string) =>
     return { id, key } satisfies { readonly id: string; readonly key: KeyObject }
   })
 
-const findAppByKeyId = (kid: string) =>
-  Effect.map(getState, (state) => HashMap.findFirst(state.apps, (app) => app.public_key?.id === kid))
+/**
+ * The app an assertion is for: the one its `iss` names, among those holding the key its `kid` names. One key
+ * may be registered on several apps (a dev and a prod app sharing a key pair), so the key alone cannot say.
+ */
+const findApp = (kid: string, iss: unknown) =>
+  Effect.gen(function* () {
+    const holders = HashMap.filter((yield* getState).apps, (app) => app.public_key?.id === kid)
+    if (HashMap.isEmpty(holders)) return yield* invalidJwt("kid not been registred")
+    const app = typeof iss === "string" ? HashMap.get(holders, iss) : Option.none()
+    if (Option.isNone(app)) return yield* invalidJwt("iss must be the app's client id")
+    return app.value
+  })
 
 const describeJoseError = (error: unknown) => {
   if (error instanceof errors.JWSSignatureVerificationFailed) return "invalid signature"
@@ -39,7 +49,7 @@ export interface Assertion {
 }
 
 /**
- * Verifies an RS256 JWT against the key registered under its `kid`: signature, `iss` = client id,
+ * Verifies an RS256 JWT against the key its `kid` names on the app its `iss` names: signature, `iss` = client id,
  * `aud` = one of `audiences`, `exp` after `now`. Messages follow the real server's (including its
  * "registred" typo, which clients match on).
  */
@@ -51,9 +61,9 @@ export const verifyAssertion = (jwt: string, options: { readonly now: number; re
     })
     if (header.alg !== "RS256") return yield* invalidJwt("alg must be RS256")
     if (header.kid === undefined) return yield* invalidJwt("missing kid")
-    const [, app] = yield* Effect.flatten(findAppByKeyId(header.kid)).pipe(
-      Effect.mapError(() => invalidJwt("kid not been registred"))
-    )
+    // Read unverified only to pick the app; the signature is checked against that app's key next.
+    const claimed = yield* Effect.try({ try: () => decodeJwt(jwt), catch: () => invalidJwt("malformed token") })
+    const app = yield* findApp(header.kid, claimed.iss)
     const { payload } = yield* Effect.tryPromise({
       try: () => jwtVerify(jwt, app.public_key!.key, { algorithms: ["RS256"], currentDate: new Date(options.now) }),
       catch: (error) => invalidJwt(describeJoseError(error))
