@@ -1,9 +1,10 @@
 import { defineConfig } from "tsup"
+import { noBundledCommonJs } from "../../scripts/esm-bundle.mjs"
 
-// One ES module with everything that is itself an ES module (our packages, Effect, jose) bundled: loading
-// hundreds of separate Effect modules costs about half a second per run, which `$(coze-auth token)` pays
-// every time. CommonJS packages stay external, installed next to the bundle as this package's dependencies:
-// bundled into an ES module they would need `require` and `__filename`, which it lacks (issue 8).
+// One ES module with every ES module library (devDependencies: our packages, Effect, jose) bundled in: loading
+// hundreds of separate Effect modules would cost about half a second per run, paid by every `$(coze-auth
+// token)`. CommonJS packages are `dependencies`, left external and installed next to the bundle (bundled into
+// an ES module they lack `__filename` and the like); the plugin fails the build if one slips in.
 export default defineConfig({
   entry: ["src/main.ts"],
   format: "esm",
@@ -11,7 +12,7 @@ export default defineConfig({
   target: "node20",
   treeshake: true,
   clean: true,
-  noExternal: [/^@coze-auth\//, /^effect(\/|$)/, /^@effect\//, /^jose(\/|$)/],
-  external: ["proper-lockfile", "write-file-atomic", "yaml", "ini", "toml"],
+  noExternal: [/^@coze-auth\//],
+  esbuildPlugins: [noBundledCommonJs],
   banner: { js: "#!/usr/bin/env node" }
 })
