@@ -1,20 +1,20 @@
 /**
  * Edits `profiles.json` in `COZE_AUTH_HOME` for `profiles add | remove | default` and `login --with-token`.
  * Only the raw JSON is touched here; what an entry means (and whether it is valid) is @coze-auth/profiles'
- * business, which the commands reload after every edit. The file may hold client secrets and private keys:
- * 0600 in a 0700 directory, replaced atomically so a crash leaves the old file or the new one.
+ * business: an added entry is kept only when its loader accepts it. The file may hold client secrets and
+ * private keys: 0600 in a 0700 directory, replaced atomically so a crash leaves the old file or the new one.
  */
 import * as fs from "node:fs/promises"
 import * as path from "node:path"
+import * as ProfileSpec from "@coze-auth/profiles/ProfileSpec"
 import { Effect, Predicate } from "effect"
 import writeFileAtomic from "write-file-atomic"
 import { CliFailure } from "./Failure.js"
-
-export const fileName = "profiles.json"
+import * as Load from "./Load.js"
 
 export type Entries = Record<string, Record<string, unknown>>
 
-export const pathOf = (home: string) => path.join(home, fileName)
+export const pathOf = (home: string) => path.join(home, ProfileSpec.fileName)
 
 const reason = (cause: unknown) => {
   const code = (cause as NodeJS.ErrnoException | undefined)?.code
@@ -57,6 +57,17 @@ export const write = (home: string, entries: Entries): Effect.Effect<void, CliFa
     catch: (cause) => new CliFailure({ message: `cannot write ${pathOf(home)}: ${reason(cause)}` })
   })
 
-/** Applies `f` to the entries and writes the result. */
-export const update = (home: string, f: (entries: Entries) => Effect.Effect<Entries, CliFailure>) =>
-  Effect.flatMap(Effect.flatMap(read(home), f), (entries) => write(home, entries))
+/**
+ * Adds the entry `name` and keeps it only if the shared loader can use it (`check`); otherwise the file is put
+ * back as it was and the loader's verdict, naming every faulty field, is the failure.
+ */
+export const add = (home: string, name: string, entry: Record<string, unknown>) =>
+  Effect.gen(function* () {
+    const before = yield* read(home)
+    if (before[name] !== undefined)
+      return yield* new CliFailure({
+        message: `profile "${name}" exists already; remove it first (coze-auth profiles remove ${name})`
+      })
+    yield* write(home, { ...before, [name]: entry })
+    yield* Load.check(home, name).pipe(Effect.tapError(() => write(home, before)))
+  })

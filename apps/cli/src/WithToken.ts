@@ -15,7 +15,6 @@ import { Prompt } from "@effect/cli"
 import { Console, DateTime, Effect, Option, Redacted } from "effect"
 import { flowName } from "./commands/shared.js"
 import { CliFailure, usage } from "./Failure.js"
-import * as Load from "./Load.js"
 import * as ProfilesFile from "./ProfilesFile.js"
 import * as Users from "./Users.js"
 
@@ -89,8 +88,7 @@ export const login = (name: string) =>
     const secret = yield* readToken
     const user = yield* Users.me(region, secret)
     if (Option.isNone(existing)) {
-      yield* ProfilesFile.update(home, (entries) => Effect.succeed({ ...entries, [name]: entryFor(region) }))
-      yield* Load.check(home, name)
+      yield* ProfilesFile.add(home, name, entryFor(region))
     }
     const token = new Token({
       accessToken: secret,

@@ -82,6 +82,25 @@ describe("coze-auth with a device app", () => {
     assert.strictEqual(exec.stdout, "child saw 200\n")
     assert.strictEqual(exec.code, 7)
     assert.strictEqual((await cli(["exec", "--", "node", "-e", "process.exit(0)"], env)).code, 0)
+    // stdin reaches the command; a signal sent to coze-auth reaches it too, and its status is coze-auth's.
+    const echo = await cli(["exec", "--", "node", "-e", "process.stdin.pipe(process.stdout)"], env, { input: "hello" })
+    assert.strictEqual(echo.stdout, "hello")
+    const waiting = start(
+      [
+        "exec",
+        "--",
+        "node",
+        "-e",
+        'process.on("SIGTERM", () => { console.log("got SIGTERM"); process.exit(42) }); console.log("ready"); setInterval(() => {}, 1000)'
+      ],
+      env
+    )
+    await waiting.stdout.find(/ready/)
+    waiting.child.kill("SIGTERM")
+    const signalled = await waiting.done
+    record(signalled)
+    assert.strictEqual(signalled.code, 42)
+    assert.include(signalled.stdout, "got SIGTERM")
     const missing = await cli(["exec", "--", "no-such-command-coze-auth"], env)
     assert.strictEqual(missing.code, 1)
     assert.include(missing.stderr, "no such command")

@@ -5,7 +5,6 @@ import * as Profiles from "@coze-auth/profiles/Profiles"
 import { Args, Command, Options } from "@effect/cli"
 import { Console, Effect, Option, Predicate } from "effect"
 import { CliFailure } from "../Failure.js"
-import * as Load from "../Load.js"
 import * as ProfilesFile from "../ProfilesFile.js"
 import { describe, jsonOption } from "./shared.js"
 
@@ -68,14 +67,7 @@ const add = Command.make(
       })
       if (!Predicate.isRecord(app))
         return yield* new CliFailure({ message: `${args.fromJson} must hold one app's JSON object` })
-      const before = yield* ProfilesFile.read(home)
-      if (before[args.name] !== undefined)
-        return yield* new CliFailure({
-          message: `profile "${args.name}" exists already; remove it first (coze-auth profiles remove ${args.name})`
-        })
-      yield* ProfilesFile.write(home, { ...before, [args.name]: app })
-      // The shared loader judges the entry; a broken one is taken out again, with its reasons.
-      yield* Load.check(home, args.name).pipe(Effect.tapError(() => ProfilesFile.write(home, before)))
+      yield* ProfilesFile.add(home, args.name, app)
       yield* Console.log(
         `Added profile "${args.name}" to ${ProfilesFile.pathOf(home)}. Log in with: coze-auth login --profile ${args.name}`
       )
