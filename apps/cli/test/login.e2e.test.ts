@@ -194,5 +194,16 @@ describe("coze-auth profiles", () => {
       ["web"]
     )
     assert.strictEqual((await cli(["profiles", "remove", "cn"], env)).code, 1)
+
+    // A profile broken by hand is reported by status (exit 0) and named by the commands that need it.
+    const file = path.join(home, "profiles.json")
+    writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, "utf8")), bad: { client_type: "jwt" } }))
+    const status = await cli(["status"], env)
+    assert.strictEqual(status.code, 0)
+    assert.match(status.stdout, /^web\n/m)
+    assert.match(status.stdout, /^bad\n {2}broken {6}.*client_id/m)
+    const token = await cli(["token", "--profile", "bad"], env)
+    assert.strictEqual(token.code, 1)
+    assert.include(token.stderr, "bad")
   })
 })

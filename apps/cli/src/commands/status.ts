@@ -7,7 +7,7 @@ import type { Profile } from "@coze-auth/profiles/Profile"
 import * as Profiles from "@coze-auth/profiles/Profiles"
 import * as Status from "@coze-auth/profiles/Status"
 import { Command } from "@effect/cli"
-import { Console, DateTime, Effect, Option, Redacted } from "effect"
+import { Console, DateTime, Effect, Either, Option, Redacted } from "effect"
 import { mask, validUntil } from "../Output.js"
 import * as Users from "../Users.js"
 import { describe, findProfile, flowName, jsonOption, profileOption } from "./shared.js"
@@ -20,6 +20,7 @@ interface Report {
   readonly masked: Option.Option<string>
 }
 
+/** A profile whose credential cannot even be read (its store fails) is reported with why, like a broken one. */
 const reportOf = (profile: Profile, store: Profiles.Service["store"]) =>
   Effect.gen(function* () {
     const status = yield* Status.of(profile, store)
@@ -28,7 +29,10 @@ const reportOf = (profile: Profile, store: Profiles.Service["store"]) =>
     const user = Option.isSome(token) ? yield* Users.known(profile.region, token.value.accessToken) : Option.none()
     const masked = Option.map(token, (token) => mask(Redacted.value(token.accessToken)))
     return { profile, status, user, masked } satisfies Report
-  })
+  }).pipe(
+    Effect.mapError((error) => ({ name: profile.name, error })),
+    Effect.either
+  )
 
 const human = (report: Report, now: DateTime.Utc) => {
   const { profile, status } = report
@@ -57,12 +61,17 @@ export const command = Command.make("status", { profile: profileOption, json: js
   Effect.gen(function* () {
     const profiles = yield* Profiles.Profiles
     const chosen = Option.isSome(args.profile) ? [yield* findProfile(args.profile)] : profiles.all
-    const reports = yield* Effect.forEach(chosen, (profile) => reportOf(profile, profiles.store), {
+    const outcomes = yield* Effect.forEach(chosen, (profile) => reportOf(profile, profiles.store), {
       concurrency: "unbounded"
     })
+    const reports = outcomes.flatMap((outcome) => (Either.isRight(outcome) ? [outcome.right] : []))
     // A broken profile is reported, not fatal: the others still work.
-    const broken = Option.isSome(args.profile) ? [] : profiles.broken
+    const broken = [
+      ...(Option.isSome(args.profile) ? [] : profiles.broken),
+      ...outcomes.flatMap((outcome) => (Either.isLeft(outcome) ? [outcome.left] : []))
+    ]
     const fileError = Option.isSome(args.profile) ? Option.none() : profiles.fileError
+    if (Option.isSome(fileError)) yield* Console.error(`coze-auth: ${fileError.value.message}`)
     if (args.json)
       return yield* Console.log(
         JSON.stringify(
@@ -77,7 +86,6 @@ export const command = Command.make("status", { profile: profileOption, json: js
           2
         )
       )
-    if (Option.isSome(fileError)) yield* Console.error(`coze-auth: ${fileError.value.message}`)
     if (reports.length === 0 && broken.length === 0)
       return yield* Console.log(
         "No profile is configured: set the COZE_* variables (docs/cli.md) or run `coze-auth profiles add`."
