@@ -1,9 +1,9 @@
 #!/usr/bin/env node
-// `npm start`: installs if needed, builds the MCP server, runs it over Streamable HTTP on 127.0.0.1 (in sandbox
-// mode unless Coze credentials are set), and prints the URL, the key and ready-to-paste client configuration.
+// `npm start`: installs and builds the MCP server only when something changed since the last time, runs it over
+// Streamable HTTP on 127.0.0.1 (in sandbox mode unless Coze credentials are set), and prints the URL, the key
+// and ready-to-paste client configuration.
 import { spawn } from "node:child_process"
-import { randomBytes } from "node:crypto"
-import { existsSync } from "node:fs"
+import { existsSync, readdirSync, statSync } from "node:fs"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { pnpm } from "./pnpm.mjs"
@@ -15,14 +15,50 @@ const fail = (what) => {
   process.exit(1)
 }
 
-if (!existsSync(path.join(root, "node_modules")) && pnpm(["install"]) !== 0) fail("install")
-if (pnpm(["--filter", "@coze-auth/mcp-server", "run", "build"], { stdio: ["ignore", "ignore", "inherit"] }) !== 0)
-  fail("build")
+const mtime = (file) => (existsSync(file) ? statSync(file).mtimeMs : 0)
 
-const key = process.env.COZE_AUTH_MCP_KEY ?? randomBytes(32).toString("base64url")
+/** The newest modification time under `dir` (skipping what builds and installs write). */
+const newest = (dir) => {
+  if (!existsSync(dir)) return 0
+  if (!statSync(dir).isDirectory()) return mtime(dir)
+  let latest = 0
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (["node_modules", "dist", "build", ".tsbuildinfo", ".turbo", "test-results"].includes(entry.name)) continue
+    latest = Math.max(latest, newest(path.join(dir, entry.name)))
+  }
+  return latest
+}
+
+const workspaces = ["packages", "apps"].flatMap((dir) =>
+  readdirSync(path.join(root, dir)).map((name) => path.join(root, dir, name))
+)
+const manifests = [path.join(root, "package.json"), ...workspaces.map((ws) => path.join(ws, "package.json"))]
+const lockfile = path.join(root, "pnpm-lock.yaml")
+// pnpm rewrites this on every install: newer than the lockfile and every package.json means installed.
+const installedAt = mtime(path.join(root, "node_modules", ".modules.yaml"))
+if (installedAt < Math.max(mtime(lockfile), ...manifests.map(mtime))) {
+  if (pnpm(["install"]) !== 0) fail("install")
+}
+
+// The bundle is up to date when it is newer than every source it is built from.
+const inputs = [
+  ...workspaces.flatMap((ws) => ["src", "package.json", "tsup.config.ts"].map((f) => path.join(ws, f))),
+  lockfile,
+  path.join(root, "scripts", "esm-bundle.mjs")
+]
+if (mtime(mainJs) <= Math.max(...inputs.map(newest))) {
+  console.error("coze-auth: building the MCP server…")
+  if (pnpm(["--filter", "@coze-auth/mcp-server", "run", "build"], { stdio: ["ignore", "ignore", "inherit"] }) !== 0)
+    fail("build")
+}
+
+// An empty COZE_AUTH_MCP_KEY is no key: the server then generates one and prints it, and so do we.
+const configuredKey = process.env.COZE_AUTH_MCP_KEY || undefined
 const port = process.env.PORT ?? "3917"
+const env = { ...process.env }
+if (configuredKey === undefined) delete env.COZE_AUTH_MCP_KEY
 const child = spawn(process.execPath, [mainJs, "--transport", "http", "--port", port], {
-  env: { ...process.env, COZE_AUTH_MCP_KEY: key },
+  env,
   stdio: ["ignore", "inherit", "pipe"]
 })
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => child.kill(signal))
@@ -34,14 +70,15 @@ child.stderr.on("data", (chunk) => {
   if (seen === null) return
   seen += chunk
   const url = /listening on (http:\/\/\S+)/.exec(seen)?.[1]
-  if (url === undefined) return
+  const key = configuredKey ?? /Authorization: Bearer (\S+) {2}\(generated/.exec(seen)?.[1]
+  if (url === undefined || key === undefined) return
   seen = null
-  printConfiguration(url)
+  printConfiguration(url, key)
 })
 
 const json = (value) => JSON.stringify(value, null, 2)
 
-function printConfiguration(url) {
+function printConfiguration(url, key) {
   const stdio = { command: "node", args: [mainJs] }
   const header = `Authorization: Bearer ${key}`
   console.log(`

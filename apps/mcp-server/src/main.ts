@@ -54,13 +54,14 @@ const program = (commandLine: Settings.CommandLine) =>
     // profiles are wired in the background: a key that is no RSA key shows on stderr at once (and in status),
     // without slowing the handshake.
     if (sandbox) yield* Effect.promise(() => runtime.runtime())
-    else
+    else if (startup.length === 0)
       yield* runtime.runtimeEffect.pipe(
         Effect.flatMap((rt) => Effect.provide(Profiles.Profiles, rt)),
         Effect.flatMap((profiles) =>
           report(profiles.broken.filter((b) => !loaded.broken.includes(b)).map((b) => b.error))
         ),
-        Effect.ignore,
+        // The store would not open (COZE_AUTH_STORE=keychain here, say): every tool answers this too.
+        Effect.catchAll((error) => Effect.logError(error.message)),
         Effect.forkScoped
       )
     if (commandLine.transport === "stdio") return yield* Stdio.serve(runtime, settings)

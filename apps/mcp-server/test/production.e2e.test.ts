@@ -188,7 +188,8 @@ describe("the built server with real profiles and the file store", () => {
       path.join(home, "profiles.json"),
       JSON.stringify({
         bot: { client_type: "jwt", client_id: "x", public_key_id: "k", private_key: "not a key" },
-        ok: { client_type: "device", client_id: device.client_id, coze_api_base: emulator.url }
+        ok: { client_type: "device", client_id: device.client_id, coze_api_base: emulator.url },
+        stranger: { client_type: "device", client_id: "1234567890123.app.coze", coze_api_base: emulator.url }
       })
     )
     const server = await start({ COZE_AUTH_HOME: home, COZE_API_BASE: "https://www.coze.cn", COZE_API_TOKEN: "pat_x" })
@@ -196,7 +197,7 @@ describe("the built server with real profiles and the file store", () => {
     assert.include(line, "use https://api.coze.cn")
     await server.stderr.find(/^coze-auth: profile "bot": profiles\.json: bot\.private_key is not a PEM private key/m)
     const status = await statusOf(server)
-    assert.deepStrictEqual([...status.byName.keys()], ["ok"])
+    assert.deepStrictEqual([...status.byName.keys()], ["ok", "stranger"])
     assert.deepStrictEqual(
       status.errors.map((e) => e.profile),
       ["default", "bot"]
@@ -208,5 +209,9 @@ describe("the built server with real profiles and the file store", () => {
     assert.notInclude(server.stderr.text(), "pat_x")
     // The good profile still works.
     assert.strictEqual(structured(await server.call("login", { profile: "ok" })).status, "pending")
+    // A region hint names the profile's own setting, not a variable the user never set.
+    const stranger = await server.call("login", { profile: "stranger" })
+    assert.isTrue(stranger.isError)
+    assert.include(textOf(stranger), `issued by ${emulator.url} (profiles.json: stranger.coze_api_base)`)
   })
 })

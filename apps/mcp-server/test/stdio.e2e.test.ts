@@ -1,3 +1,5 @@
+import { writeFileSync } from "node:fs"
+import * as path from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
@@ -27,8 +29,15 @@ describe("stdio, end to end", () => {
     try {
       const url = (await stderr.find(/embedded Coze emulator at (http:\/\/127\.0\.0\.1:\d+)/))[1]!
 
+      // The sandbox is unmistakable: in status, in every login result, on stderr.
+      const mode = structured(await call("status"))
+      assert.strictEqual(mode.mode, "sandbox")
+      assert.match(mode.note as string, /^SANDBOX: this server talks to an embedded Coze emulator, not to Coze/)
+      assert.include(stderr.text(), "coze-auth SANDBOX: --sandbox was given")
       const pending = structured(await call("login"))
       assert.strictEqual(pending.status, "pending")
+      assert.isTrue(pending.sandbox)
+      assert.match(pending.advisory as string, /^SANDBOX: /)
       await control(url, "/device/approve", { user_code: pending.user_code })
       assert.strictEqual(structured(await call("login", { wait: true })).status, "authenticated")
 
@@ -60,6 +69,65 @@ describe("stdio, end to end", () => {
     for (const secret of issued.filter(Boolean)) {
       assert.notInclude(stderr.text(), secret)
       for (const text of texts) assert.notInclude(text, secret)
+    }
+  })
+
+  it("starts no sandbox when something is configured, however odd; says what is wrong instead", async () => {
+    const cases: ReadonlyArray<{ readonly env: Record<string, string>; readonly profiles?: object }> = [
+      { env: { COZE_WEB_OAUTH_CLIENT_ID: "web", COZE_WEB_OAUTH_CLIENT_SECRET: "secret-value" } },
+      { env: {}, profiles: { 国内: { client_type: "device", client_id: "cn-id", region: "cn" } } },
+      { env: {}, profiles: { "my work": { client_type: "web", client_id: "x" } } }
+    ]
+    for (const { env, profiles } of cases) {
+      const home = tempHome()
+      if (profiles !== undefined) writeFileSync(path.join(home, "profiles.json"), JSON.stringify(profiles))
+      const transport = new StdioClientTransport({
+        command: process.execPath,
+        args: [mainJs],
+        env: { COZE_AUTH_HOME: home, ...env },
+        stderr: "pipe"
+      })
+      const stderr = watch(transport.stderr!)
+      const client = new Client({ name: "e2e", version: "1.0.0" })
+      await client.connect(transport)
+      try {
+        const status = structured((await client.callTool({ name: "status", arguments: {} })) as CallToolResult)
+        assert.strictEqual(status.mode, "real", JSON.stringify(env))
+        const named = [
+          ...(status.profiles as Array<{ profile: string }>),
+          ...(status.errors as Array<{ profile: string }>)
+        ].map((p) => p.profile)
+        // Every configured profile is there, usable or with its error: never dropped.
+        assert.deepStrictEqual(named, profiles === undefined ? ["default"] : Object.keys(profiles))
+        const login = (await client.callTool({ name: "login", arguments: {} })) as CallToolResult
+        assert.notInclude(stderr.text(), "SANDBOX")
+        assert.notInclude(textOf(login), "SANDBOX")
+        assert.notInclude(stderr.text() + textOf(login), "secret-value")
+      } finally {
+        await client.close()
+      }
+    }
+  })
+
+  it("comes up with a store it cannot open and answers every tool with why", async () => {
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [mainJs],
+      env: { COZE_AUTH_HOME: tempHome(), COZE_AUTH_STORE: "keychain", COZE_DEVICE_OAUTH_CLIENT_ID: "d" },
+      stderr: "pipe"
+    })
+    const stderr = watch(transport.stderr!)
+    const client = new Client({ name: "e2e", version: "1.0.0" })
+    await client.connect(transport)
+    try {
+      await stderr.find(/^coze-auth: COZE_AUTH_STORE selects the OS keychain, which this build/m)
+      for (const name of ["status", "login", "token"]) {
+        const result = (await client.callTool({ name, arguments: {} })) as CallToolResult
+        assert.isTrue(result.isError, name)
+        assert.match(textOf(result), /^COZE_AUTH_STORE selects the OS keychain/, name)
+      }
+    } finally {
+      await client.close()
     }
   })
 

@@ -1,5 +1,7 @@
-import { afterEach, assert, describe, it } from "@effect/vitest"
+import { TokenStoreError } from "@coze-auth/core/CozeError"
+import { afterEach, assert, describe, it, vi } from "@effect/vitest"
 import { ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js"
+import { Effect } from "effect"
 import { type Harness, makeHarness, structured, textOf, usersMe } from "./utils/harness.js"
 
 let harness: Harness | undefined
@@ -364,5 +366,38 @@ describe("leaks", () => {
     await record("status")
     assert.isAtLeast(issued.size, 5)
     for (const secret of issued) for (const text of texts) assert.notInclude(text, secret)
+  })
+})
+
+describe("unexpected failures", () => {
+  it("keep their cause: one line in the result, the cause on stderr once, no secret", async () => {
+    const written: Array<string> = []
+    const spy = vi.spyOn(process.stderr, "write").mockImplementation((chunk) => {
+      written.push(String(chunk))
+      return true
+    })
+    try {
+      const h = await open({
+        store: (store) => ({
+          ...store,
+          set: () =>
+            Effect.fail(
+              new TokenStoreError({
+                description: "cannot write the token file",
+                cause: Object.assign(new Error("EIO: i/o error, write"), { code: "EIO" })
+              })
+            )
+        })
+      })
+      const result = await h.call("login", { profile: "jwt" })
+      assert.isTrue(result.isError)
+      assert.strictEqual(textOf(result), "cannot write the token file")
+      const log = written.join("")
+      assert.strictEqual(log.split("tool failed unexpectedly").length - 1, 1)
+      assert.include(log, "EIO: i/o error, write")
+      for (const secret of [h.apps.jwt.private_key!, ...(await h.storedSecrets())]) assert.notInclude(log, secret)
+    } finally {
+      spy.mockRestore()
+    }
   })
 })

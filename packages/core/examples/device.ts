@@ -3,6 +3,7 @@
 import { FetchHttpClient } from "@effect/platform"
 import { Console, DateTime, Effect } from "effect"
 import * as DeviceOAuth from "../src/DeviceOAuth.js"
+import { runWhenMain } from "./main.js"
 
 export const program = Effect.gen(function* () {
   const device = yield* DeviceOAuth.DeviceOAuth
@@ -15,3 +16,6 @@ export const program = Effect.gen(function* () {
   yield* Console.log("logged in")
   return token
 }).pipe(Effect.provide(DeviceOAuth.layerConfig()), Effect.provide(FetchHttpClient.layer))
+
+// Run it yourself: COZE_DEVICE_OAUTH_CLIENT_ID=… COZE_API_BASE=https://api.coze.cn npx tsx packages/core/examples/device.ts
+runWhenMain(import.meta, program)

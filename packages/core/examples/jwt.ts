@@ -5,6 +5,7 @@ import { FetchHttpClient } from "@effect/platform"
 import { Console, Effect } from "effect"
 import * as JwtOAuth from "../src/JwtOAuth.js"
 import * as Scope from "../src/Scope.js"
+import { runWhenMain } from "./main.js"
 
 export const program = Effect.gen(function* () {
   const jwt = yield* JwtOAuth.JwtOAuth
@@ -13,3 +14,6 @@ export const program = Effect.gen(function* () {
   yield* Console.log(`service token for ${token.flow}, not refreshable: ${!token.refreshable}`)
   return token
 }).pipe(Effect.provide(JwtOAuth.layerConfig()), Effect.provide(FetchHttpClient.layer))
+
+// Run it yourself: COZE_JWT_OAUTH_CLIENT_ID=… COZE_JWT_OAUTH_PUBLIC_KEY_ID=… COZE_JWT_OAUTH_PRIVATE_KEY="$(cat key.pem)" npx tsx packages/core/examples/jwt.ts
+runWhenMain(import.meta, program)

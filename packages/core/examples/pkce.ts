@@ -3,6 +3,7 @@
 import { FetchHttpClient } from "@effect/platform"
 import { Console, Effect, Option } from "effect"
 import * as PkceOAuth from "../src/PkceOAuth.js"
+import { pasteRedirect, runWhenMain } from "./main.js"
 
 /** `consent` shows the URL to the user and resolves with the URL Coze redirected the browser to. */
 export const program = (consent: (authorizationUrl: string) => Effect.Effect<string>) =>
@@ -15,3 +16,6 @@ export const program = (consent: (authorizationUrl: string) => Effect.Effect<str
     yield* Console.log(`logged in; refreshable: ${token.refreshable}`)
     return yield* pkce.refresh(Option.getOrThrow(token.refreshToken))
   }).pipe(Effect.provide(PkceOAuth.layerConfig()), Effect.provide(FetchHttpClient.layer))
+
+// Run it yourself (COZE_PKCE_OAUTH_* set): npx tsx packages/core/examples/pkce.ts, then paste the redirect URL.
+runWhenMain(import.meta, program(pasteRedirect))

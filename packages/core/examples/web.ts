@@ -3,6 +3,7 @@
 import { FetchHttpClient } from "@effect/platform"
 import { Console, Effect, Option } from "effect"
 import * as WebOAuth from "../src/WebOAuth.js"
+import { pasteRedirect, runWhenMain } from "./main.js"
 
 /** `consent` shows the URL to the user and resolves with the URL Coze redirected the browser to. */
 export const program = (consent: (authorizationUrl: string) => Effect.Effect<string>) =>
@@ -20,3 +21,6 @@ export const program = (consent: (authorizationUrl: string) => Effect.Effect<str
     yield* Console.log(`logged in; the token expires at ${Option.getOrThrow(renewed.expiresAt)}`)
     return renewed
   }).pipe(Effect.provide(WebOAuth.layerConfig()), Effect.provide(FetchHttpClient.layer))
+
+// Run it yourself (COZE_WEB_OAUTH_* set): npx tsx packages/core/examples/web.ts, then paste the redirect URL.
+runWhenMain(import.meta, program(pasteRedirect))

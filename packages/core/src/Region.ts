@@ -134,7 +134,6 @@ export const baseUrlProblem = (value: string, role: "api" | "www"): string | und
   const right = known === undefined ? undefined : role === "api" ? known.region.apiBase : known.region.wwwBase
   const use = (reason: string, suggestion: string | undefined) =>
     suggestion === undefined ? reason : `${reason}; use ${suggestion}`
-  const region = known === undefined ? "" : ` (${known.region.name === "cn" ? "coze.cn" : "coze.com"})`
   if (trimmed !== value) return use("has spaces around it", right ?? (isHttpUrl(trimmed) ? trimmed : undefined))
   if (!isHttpUrl(value))
     return use(
@@ -142,15 +141,13 @@ export const baseUrlProblem = (value: string, role: "api" | "www"): string | und
       right ?? (role === "api" ? `a full URL such as ${cn.apiBase}` : `a full URL such as ${cn.wwwBase}`)
     )
   if (known === undefined || right === undefined || trimSlash(value) === right) return undefined
+  const site = known.region.name === "cn" ? "coze.cn" : "coze.com"
+  const hostOf = (role: "api" | "www") => (role === "api" ? "API host" : "web (authorize page) host")
   const url = new URL(value)
-  if (known.role !== role)
-    return use(
-      `names the ${known.role === "api" ? "API host" : "web (authorize page) host"}${region}, not the ${role === "api" ? "API host" : "web host"}`,
-      right
-    )
-  if (url.protocol === "http:") return use(`uses plain http for${region}`, right)
-  if (url.pathname !== "/" || url.search !== "") return use(`has a path; the base is the host alone${region}`, right)
-  return use(`is not how${region} is written`, right)
+  if (known.role !== role) return use(`names the ${hostOf(known.role)} of ${site}, not its ${hostOf(role)}`, right)
+  if (url.protocol === "http:") return use(`uses http; ${site} is served over https`, right)
+  if (url.pathname !== "/" || url.search !== "") return use(`has a path; ${site}'s base is the host alone`, right)
+  return use(`is not how ${site}'s ${hostOf(role)} is written`, right)
 }
 
 /**

@@ -9,20 +9,24 @@ const regionOf = (env: Record<string, string>) =>
 describe("Region", () => {
   it("recognises almost-right public base URLs and names the value to use", () => {
     const cases: ReadonlyArray<readonly [string, "api" | "www", string]> = [
-      ["http://api.coze.cn", "api", "uses plain http for (coze.cn); use https://api.coze.cn"],
+      ["http://api.coze.cn", "api", "uses http; coze.cn is served over https; use https://api.coze.cn"],
       [
         "https://www.coze.cn",
         "api",
-        "names the web (authorize page) host (coze.cn), not the API host; use https://api.coze.cn"
+        "names the web (authorize page) host of coze.cn, not its API host; use https://api.coze.cn"
       ],
       [
         "https://coze.com",
         "api",
-        "names the web (authorize page) host (coze.com), not the API host; use https://api.coze.com"
+        "names the web (authorize page) host of coze.com, not its API host; use https://api.coze.com"
       ],
       [" https://api.coze.cn", "api", "has spaces around it; use https://api.coze.cn"],
-      ["https://api.coze.cn/v1", "api", "has a path; the base is the host alone (coze.cn); use https://api.coze.cn"],
-      ["https://api.coze.com", "www", "names the API host (coze.com), not the web host; use https://www.coze.com"],
+      ["https://api.coze.cn/v1", "api", "has a path; coze.cn's base is the host alone; use https://api.coze.cn"],
+      [
+        "https://api.coze.com",
+        "www",
+        "names the API host of coze.com, not its web (authorize page) host; use https://www.coze.com"
+      ],
       ["api.coze.cn", "api", "is not an http(s) URL; use https://api.coze.cn"]
     ]
     for (const [value, role, problem] of cases) assert.strictEqual(Region.baseUrlProblem(value, role), problem, value)

@@ -79,6 +79,32 @@ export const make = (
   spec: ProfileSpec,
   options: Options = {}
 ): Effect.Effect<Profile, ConfigError, HttpClient.HttpClient | TokenStore> =>
+  Effect.map(wire(spec, options), (profile) => (Object.keys(spec.sources).length === 0 ? profile : worded(profile)))
+
+/** Every failure of the profile speaks of its settings by where they came from (see `ProfileSpec.Sources`). */
+const worded = (profile: Profile): Profile => {
+  const rename = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+    Effect.mapError(effect, (error) => Problems.renameIn(error, profile.spec.sources))
+  const { credentials } = profile
+  return {
+    ...profile,
+    credentials: {
+      ...credentials,
+      token: (options) => rename(credentials.token(options)),
+      refresh: rename(credentials.refresh),
+      refreshRejected: (rejected) => rename(credentials.refreshRejected(rejected)),
+      status: rename(credentials.status),
+      logout: rename(credentials.logout)
+    },
+    login: (options) => rename(profile.login(options)),
+    refresh: rename(profile.refresh)
+  }
+}
+
+const wire = (
+  spec: ProfileSpec,
+  options: Options
+): Effect.Effect<Profile, ConfigError, HttpClient.HttpClient | TokenStore> =>
   Effect.gen(function* () {
     const store = yield* TokenStore
     const { app, name, region } = spec

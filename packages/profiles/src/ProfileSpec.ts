@@ -196,7 +196,7 @@ const appFromEnv = (env: Env): Effect.Effect<Option.Option<App>, CozeError.Confi
           configError(
             "COZE_JWT_OAUTH_PUBLIC_KEY_ID",
             "COZE_JWT_OAUTH_PUBLIC_KEY_ID is not set",
-            "set it to the key's id from the Coze console"
+            "set COZE_JWT_OAUTH_PUBLIC_KEY_ID to the key's id from the Coze console"
           )
         )
       const inline = Option.map(env.COZE_JWT_OAUTH_PRIVATE_KEY, (pem) =>

@@ -6,6 +6,7 @@ import { FetchHttpClient } from "@effect/platform"
 import { NodeFileSystem } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { ConfigProvider, DateTime, Effect, Either, Layer, Option, Redacted, TestClock } from "effect"
+import * as Home from "../src/Home.js"
 import * as Profiles from "../src/Profiles.js"
 import * as Status from "../src/Status.js"
 import * as Store from "../src/Store.js"
@@ -101,6 +102,19 @@ describe("Profiles", () => {
       const refresh = yield* Effect.flip((yield* profiles.get("pat")).refresh)
       assert.strictEqual(refresh._tag, "NotRefreshable")
       assert.include(refresh.message, "cannot be refreshed")
+    })
+  )
+})
+
+describe("Home", () => {
+  it.effect("COZE_AUTH_HOME, else XDG_CONFIG_HOME/coze-auth; an empty value counts as unset", () =>
+    Effect.gen(function* () {
+      assert.strictEqual(yield* Home.load.pipe(withEnv({ COZE_AUTH_HOME: "/srv/coze" })), "/srv/coze")
+      assert.strictEqual(
+        yield* Home.load.pipe(withEnv({ COZE_AUTH_HOME: "", XDG_CONFIG_HOME: "/x" })),
+        path.join("/x", "coze-auth")
+      )
+      assert.strictEqual(yield* Home.load.pipe(withEnv({ COZE_AUTH_HOME: "rel" })), path.resolve("rel"))
     })
   )
 })

@@ -3,7 +3,7 @@ import type { Profile } from "@coze-auth/profiles/Profile"
 import { Profiles } from "@coze-auth/profiles/Profiles"
 import * as Status from "@coze-auth/profiles/Status"
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js"
-import { DateTime, Effect, Option } from "effect"
+import { DateTime, Effect, Either, Option } from "effect"
 import * as z from "zod/v4"
 import { Logins } from "../Logins.js"
 import type { RunTool } from "../Runtime.js"
@@ -46,6 +46,9 @@ const output = {
   config_error: z.string().nullable().describe("A profiles.json that cannot be read at all")
 }
 
+const modeOf = (sandbox: boolean) =>
+  sandbox ? { mode: "sandbox" as const, note: sandboxNote } : { mode: "real" as const }
+
 const statusOf = (profile: Profile) =>
   Effect.gen(function* () {
     const logins = yield* Logins
@@ -79,15 +82,23 @@ export const register = (server: McpServer, run: RunTool) =>
         Effect.gen(function* () {
           const profiles = yield* Profiles
           const { sandbox } = yield* Settings
-          const chosen = args.profile === undefined ? profiles.all : [yield* profiles.get(args.profile)]
+          if (args.profile !== undefined) {
+            const one = yield* statusOf(yield* profiles.get(args.profile))
+            return { ...modeOf(sandbox), profiles: [one], errors: [], config_error: null }
+          }
+          // One profile whose store cannot be read is reported with the others, not instead of them.
+          const statuses = yield* Effect.forEach(profiles.all, (p) =>
+            Effect.either(statusOf(p)).pipe(
+              Effect.map(Either.mapLeft((error) => ({ profile: p.name, error: error.message })))
+            )
+          )
           return {
-            mode: sandbox ? ("sandbox" as const) : ("real" as const),
-            ...(sandbox ? { note: sandboxNote } : {}),
-            profiles: yield* Effect.forEach(chosen, statusOf),
-            errors: (args.profile === undefined ? profiles.broken : []).map((b) => ({
-              profile: b.name,
-              error: b.error.message
-            })),
+            ...modeOf(sandbox),
+            profiles: statuses.flatMap((s) => (Either.isRight(s) ? [s.right] : [])),
+            errors: [
+              ...profiles.broken.map((b) => ({ profile: b.name, error: b.error.message })),
+              ...statuses.flatMap((s) => (Either.isLeft(s) ? [s.left] : []))
+            ],
             config_error: Option.getOrNull(Option.map(profiles.fileError, (e) => e.message))
           }
         }),

@@ -128,11 +128,12 @@ export const serve = (
     yield* server.serve(HttpRouter.empty.pipe(HttpRouter.all(path, guarded)))
 
     const url = `http://127.0.0.1:${port}${path}`
-    console.error(`coze-auth MCP server (Streamable HTTP) listening on ${url}`)
-    console.error(
+    yield* Effect.logInfo(`coze-auth MCP server (Streamable HTTP) listening on ${url}`)
+    // The generated key is printed, as architecture §5 says: nothing else would give it to the user.
+    yield* Effect.logInfo(
       Option.isSome(options.mcpKey)
-        ? "coze-auth: clients must send Authorization: Bearer <the key in COZE_AUTH_MCP_KEY>"
-        : `coze-auth: clients must send Authorization: Bearer ${Redacted.value(key)}  (generated; set COZE_AUTH_MCP_KEY to fix it)`
+        ? "clients must send Authorization: Bearer <the key in COZE_AUTH_MCP_KEY>"
+        : `clients must send Authorization: Bearer ${Redacted.value(key)}  (generated; set COZE_AUTH_MCP_KEY to fix it)`
     )
     return { url, key }
   })

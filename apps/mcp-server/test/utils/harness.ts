@@ -40,6 +40,8 @@ export const makeHarness = async (
     readonly tokenTool?: boolean
     readonly capabilities?: ClientCapabilities
     readonly deviceCodeTtl?: number
+    /** Wraps the in-memory store, to provoke what a real disk seldom does. */
+    readonly store?: (store: TokenStore.Service) => TokenStore.Service
   } = {}
 ): Promise<Harness> => {
   const emulatorRuntime = ManagedRuntime.make(
@@ -86,7 +88,8 @@ export const makeHarness = async (
     },
     { ...base, name: "pat", app: { flow: "token", token: Option.some(Redacted.make("pat_not_a_real_token")) } }
   ]
-  const store = await Effect.runPromise(TokenStore.makeMemory)
+  const memory = await Effect.runPromise(TokenStore.makeMemory)
+  const store = options.store?.(memory) ?? memory
   const runtime = Runtime.make(
     AppLayer.make({
       profiles: Profiles.layer(Effect.succeed(ProfileSpec.fromSpecs(specs)), { store: Store.StoreChoice.Memory() }),
