@@ -94,6 +94,20 @@ describe("coze-auth login in a terminal", () => {
       assert.isTrue(existsSync(tokenFile))
     }))
 
+  it("has --help with an example on every command, --version and shell completions", async () => {
+    const env = { COZE_AUTH_HOME: tempHome() }
+    const commands = ["login", "status", "token", "exec", "refresh", "logout", "profiles", "profiles list"]
+    for (const command of [...commands, "profiles add", "profiles remove", "profiles default"]) {
+      const help = await run([...command.split(" "), "--help"], env)
+      assert.strictEqual(help.code, 0, command)
+      assert.match(help.stdout, /Examples?:\n\n {2}\$ .*coze-auth /, command)
+    }
+    const version = await run(["--version"], env)
+    assert.strictEqual(version.stdout.trim(), "0.1.0")
+    const completions = await run(["--completions", "bash"], env)
+    assert.include(completions.stdout, "complete -F")
+  })
+
   it("writes no escape codes when stdout is not a terminal", async () => {
     const env = { COZE_AUTH_HOME: tempHome() }
     for (const args of [
