@@ -207,7 +207,23 @@ export class StateMismatch extends Schema.TaggedError<StateMismatch>(`${TypeId}/
 }
 
 /**
- * The request never got an answer: connection refused or reset, DNS failure, timeout.
+ * What went wrong on the wire, when the cause tells: the name did not resolve (`Dns`), nothing listens
+ * there (`Refused`), TLS failed (`Tls`), no complete answer came in time (`Timeout`), the connection was
+ * reset or closed mid-answer (`Reset`), anything else (`Other`, with the cause kept).
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export const TransportReason = Schema.Literal("Dns", "Refused", "Tls", "Timeout", "Reset", "Other")
+
+/**
+ * @since 0.1.0
+ * @category Models
+ */
+export type TransportReason = typeof TransportReason.Type
+
+/**
+ * The request never got a complete answer: DNS failure, connection refused or reset, TLS failure, timeout.
  *
  * @since 0.1.0
  * @category Errors
@@ -215,7 +231,26 @@ export class StateMismatch extends Schema.TaggedError<StateMismatch>(`${TypeId}/
 export class TransportError extends Schema.TaggedError<TransportError>(`${TypeId}/TransportError`)("TransportError", {
   description: Schema.String,
   hint: Schema.optional(Schema.String),
+  reason: Schema.optional(TransportReason),
   cause: Schema.optional(Schema.Defect)
+}) {
+  override get message() {
+    return render(this)
+  }
+}
+
+/**
+ * The server answered a request that carried a secret with a redirect. Such requests never follow one (to
+ * any origin: the secret would go where the server says); `location` is where it pointed, usually a sign
+ * of a wrong base URL (`http` for `https`, the www host for the api host).
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export class Redirected extends Schema.TaggedError<Redirected>(`${TypeId}/Redirected`)("Redirected", {
+  ...ServerFields,
+  /** The `Location` the server sent, if any. */
+  location: Schema.optional(Schema.String)
 }) {
   override get message() {
     return render(this)
@@ -337,6 +372,7 @@ export type CozeError =
   | StateMismatch
   | TransportError
   | MalformedResponse
+  | Redirected
   | ConfigError
   | NotAuthenticated
   | TokenStoreError
@@ -356,6 +392,7 @@ const tags: ReadonlySet<string> = new Set<CozeError["_tag"]>([
   "StateMismatch",
   "TransportError",
   "MalformedResponse",
+  "Redirected",
   "ConfigError",
   "NotAuthenticated",
   "TokenStoreError"

@@ -21,6 +21,7 @@ import {
   Ref
 } from "effect"
 import { type CozeError, NotAuthenticated } from "./CozeError.js"
+import * as Deadline from "./Deadline.js"
 import { type Flow, Token } from "./Token.js"
 import { TokenStore } from "./TokenStore.js"
 
@@ -163,6 +164,11 @@ const loginAgain = (profile: string, description: string) =>
  * fails with the `TokenStoreError` but the renewed credential (whose refresh token is now the only live
  * one) is kept in memory, and the next renewal stores it instead of refreshing again.
  *
+ * Deadlines (`Deadline`): each call waits at most `token` (60 s); the renewal runs apart from its callers for
+ * at most `renewal` (2 min) — lock wait, request and write — and the request spending the refresh token is
+ * read for all of it, so an answer that comes after the caller gave up is still stored for the next call.
+ * After a renewal failed or ran out of time, the next call starts a new one.
+ *
  * @since 0.1.0
  * @category Constructors
  */
@@ -199,7 +205,11 @@ export const make = (options: {
         if (Option.isNone(refreshToken)) {
           return yield* loginAgain(profile, `the credential of profile "${profile}" expired and has no refresh token`)
         }
+        // The answer holds the only live refresh token once the server has spent this one: it is read for
+        // as long as the renewal may last, not cut at the request deadline.
+        const { renewal } = yield* Deadline.Deadlines
         const renewed = yield* refresh(refreshToken.value).pipe(
+          Deadline.withDeadlines({ request: renewal }),
           Effect.catchTag("InvalidGrant", () =>
             Effect.zipRight(
               store.remove(profile),
@@ -243,8 +253,10 @@ export const make = (options: {
         return yield* store.withLock(profile, renewLocked(need, obtain))
       })
 
-    // Single flight: the first caller starts the renewal in a daemon fiber (so interrupting a caller never
-    // abandons a rotated refresh token half-way); everyone awaits the same Deferred.
+    // Single flight: the first caller starts the renewal in a daemon fiber, so that a caller who gives up (its
+    // `token` deadline, an interruption) does not abandon a rotated refresh token half-way; everyone awaits the
+    // same Deferred for at most `token`. The renewal itself is interruptible and bounded by `renewal` (its
+    // lock is released however it ends); only the bookkeeping around it is not.
     const lead = (need: Need): Effect.Effect<Token, CozeError> =>
       Effect.uninterruptibleMask((restore) =>
         Effect.gen(function* () {
@@ -253,22 +265,34 @@ export const make = (options: {
             Option.isSome(current) ? [[current.value, false], current] : [[mine, true], Option.some(mine)]
           )
           if (leader) {
+            const { renewal } = yield* Deadline.Deadlines
             yield* renew(need).pipe(
               Effect.tap(keep),
+              Deadline.within(renewal, (took) => `the renewal of profile "${profile}" did not finish within ${took}`),
+              Effect.interruptible,
               Effect.exit,
               Effect.flatMap((exit) => Effect.zipRight(Ref.set(inFlight, Option.none()), Deferred.done(mine, exit))),
               Effect.forkDaemon
             )
           }
-          return yield* restore(Deferred.await(flight))
+          return yield* restore(awaitFlight(flight))
         })
+      )
+
+    const awaitFlight = (flight: Flight) =>
+      Effect.flatMap(Deadline.Deadlines, ({ token }) =>
+        Deferred.await(flight).pipe(
+          Deadline.within(
+            token,
+            (took) => `no token for profile "${profile}" within ${took}`,
+            "the renewal goes on in the background and stores its answer if one comes; try again shortly"
+          )
+        )
       )
 
     // Joining a flight already under way needs no Deferred of its own.
     const shared = (need: Need): Effect.Effect<Token, CozeError> =>
-      Effect.flatMap(Ref.get(inFlight), (current) =>
-        Option.isSome(current) ? Deferred.await(current.value) : lead(need)
-      )
+      Effect.flatMap(Ref.get(inFlight), (current) => (Option.isSome(current) ? awaitFlight(current.value) : lead(need)))
 
     const token: Service["token"] = (tokenOptions) => {
       const minValidSeconds = tokenOptions?.minValidSeconds

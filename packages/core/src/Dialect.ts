@@ -12,6 +12,8 @@
 import { type HttpClient, type HttpClientError, HttpClientRequest, type HttpClientResponse } from "@effect/platform"
 import { Context, Data, DateTime, Duration, Effect, Layer, Option, Redacted, Schema } from "effect"
 import * as CozeError from "./CozeError.js"
+import * as Deadline from "./Deadline.js"
+import * as Transport from "./internal/transport.js"
 import * as Region from "./Region.js"
 import type { Scope } from "./Scope.js"
 import { type Flow, Token } from "./Token.js"
@@ -122,7 +124,8 @@ export class Dialect extends Context.Tag("@coze-auth/core/Dialect")<Dialect, Ser
 
 /**
  * An HTTP answer as the decoders see it: the status, the log id and the body as JSON (`undefined` when it
- * is not JSON).
+ * is not JSON), and the secrets its request carried (scrubbed from any text of the server that reaches an
+ * error).
  *
  * @since 0.1.0
  * @category Models
@@ -132,6 +135,7 @@ export interface Answer {
   readonly logId?: string | undefined
   readonly retryAfter?: Duration.Duration | undefined
   readonly body: unknown
+  readonly secrets?: ReadonlyArray<Redacted.Redacted<string>> | undefined
 }
 
 const parseJson = (text: string): unknown => {
@@ -147,50 +151,76 @@ const parseRetryAfter = (value: string | undefined): Duration.Duration | undefin
   return Number.isFinite(seconds) && seconds >= 0 ? Duration.seconds(seconds) : undefined
 }
 
-const requestTimeout = Duration.seconds(30)
+const apiBaseSetting = "COZE_API_BASE"
 
-const transportError = (error: HttpClientError.HttpClientError): CozeError.CozeError =>
+const transportError = (error: HttpClientError.HttpClientError): CozeError.CozeError => {
   // A URL that does not parse is a setting to fix, not a network hiccup to retry.
-  error._tag === "RequestError" && error.reason === "InvalidUrl"
-    ? new CozeError.ConfigError({
-        description: `${error.request.url} is not a valid URL`,
-        hint: "COZE_API_BASE / COZE_WWW_BASE must be full http(s) URLs, e.g. https://api.coze.cn",
-        field: "COZE_API_BASE"
-      })
-    : error._tag === "RequestError"
-      ? new CozeError.TransportError({
-          description: `request to ${error.request.url} failed (${error.reason})`,
-          cause: error.cause
-        })
-      : new CozeError.TransportError({
-          description: `reading the answer of ${error.request.url} failed (${error.reason})`,
-          cause: error.cause
-        })
+  if (error._tag === "RequestError" && error.reason === "InvalidUrl") {
+    return new CozeError.ConfigError({
+      description: `${error.request.url} is not a valid URL`,
+      hint: "COZE_API_BASE / COZE_WWW_BASE must be full http(s) URLs, e.g. https://api.coze.cn",
+      field: apiBaseSetting
+    })
+  }
+  const { code, description, reason } = Transport.classify(error.request.url, error.cause)
+  const what =
+    reason !== "Other" || error._tag === "RequestError"
+      ? description
+      : `reading the answer of ${error.request.url} failed (${error.reason})`
+  const hint = Transport.settingHint(reason, apiBaseSetting)
+  return new CozeError.TransportError({
+    description: code === undefined || what.includes(code) ? what : `${what} (${code})`,
+    reason,
+    ...(hint === undefined ? {} : { hint }),
+    cause: error.cause
+  })
+}
+
+const redirected = (response: HttpClientResponse.HttpClientResponse, secrets: ReadonlyArray<Redacted.Redacted>) => {
+  const location = response.headers.location
+  const target = location === undefined ? "an unknown location" : Transport.scrub(location, secrets)
+  return new CozeError.Redirected({
+    description: `${response.request.url} answered HTTP ${response.status} redirecting to ${target}; a request carrying a secret never follows a redirect`,
+    status: response.status,
+    logId: response.headers["x-tt-logid"],
+    ...(location === undefined ? {} : { location: target }),
+    hint: `check that ${apiBaseSetting} is the API base itself (https, the api host, no path)`
+  })
+}
 
 /**
- * Sends a request and reads the whole answer; transport failures and timeouts become `TransportError`.
+ * Sends a request and reads the whole answer within the `request` deadline (`Deadline`), headers and body;
+ * never follows a redirect (it fails with `Redirected`). Transport failures and timeouts become
+ * `TransportError`, told by their cause. `secrets` are what the request carries: scrubbed from the
+ * server's text when it makes an error.
  *
  * @since 0.1.0
  * @category Utils
  */
 export const send = (
   client: HttpClient.HttpClient,
-  request: HttpClientRequest.HttpClientRequest
+  request: HttpClientRequest.HttpClientRequest,
+  secrets: ReadonlyArray<Redacted.Redacted<string>> = []
 ): Effect.Effect<Answer, CozeError.CozeError> =>
-  client.execute(request).pipe(
-    Effect.flatMap((response: HttpClientResponse.HttpClientResponse) =>
-      Effect.map(response.text, (text) => ({
-        status: response.status,
-        logId: response.headers["x-tt-logid"],
-        retryAfter: parseRetryAfter(response.headers["retry-after"]),
-        body: parseJson(text)
-      }))
-    ),
-    Effect.mapError(transportError),
-    Effect.timeoutFail({
-      duration: requestTimeout,
-      onTimeout: () => new CozeError.TransportError({ description: `no answer from ${request.url} within 30 seconds` })
-    })
+  Effect.flatMap(Deadline.Deadlines, (deadlines) =>
+    client.execute(request).pipe(
+      Effect.mapError(transportError),
+      Effect.filterOrElse(
+        (response) => !Transport.isRedirect(response.status),
+        (response) => Effect.fail(redirected(response, secrets))
+      ),
+      Effect.flatMap((response: HttpClientResponse.HttpClientResponse) =>
+        Effect.map(Effect.mapError(response.text, transportError), (text) => ({
+          status: response.status,
+          logId: response.headers["x-tt-logid"],
+          retryAfter: parseRetryAfter(response.headers["retry-after"]),
+          body: parseJson(text),
+          secrets
+        }))
+      ),
+      Transport.noRedirects,
+      Deadline.within(deadlines.request, (took) => `no complete answer from ${request.url} within ${took}`)
+    )
   )
 
 // --- errors --------------------------------------------------------------------------------------------------
@@ -260,20 +290,23 @@ const fromOAuthCode = (
  * @category Decoding
  */
 export const decodeError = (answer: Answer, region: Region.Region): CozeError.CozeError => {
-  const fields = { status: answer.status, logId: answer.logId }
+  // The server's text may echo the request: its secrets never reach an error.
+  const clean = (text: string) => Transport.scrub(text, answer.secrets ?? [])
+  const fields = { status: answer.status, logId: answer.logId === undefined ? undefined : clean(answer.logId) }
   const oauth = decodeAuthError(answer.body)
   if (Option.isSome(oauth)) {
     const code = nonEmpty(oauth.value.error_code) ?? nonEmpty(oauth.value.error)
     if (code !== undefined) {
       const message = nonEmpty(oauth.value.error_message) ?? nonEmpty(oauth.value.error_description) ?? code
-      return fromOAuthCode(code, message, fields, answer, region)
+      return fromOAuthCode(code, clean(message), fields, answer, region)
     }
   }
   const api = decodeApiError(answer.body)
   if (Option.isSome(api) && api.value.code !== 0) {
     const { code, detail, msg } = api.value
-    const description = `Coze code ${code}: ${nonEmpty(msg) ?? "no message"}`
-    const logId = answer.logId ?? nonEmpty(detail?.logid)
+    const description = clean(`Coze code ${code}: ${nonEmpty(msg) ?? "no message"}`)
+    const detailLogId = nonEmpty(detail?.logid)
+    const logId = fields.logId ?? (detailLogId === undefined ? undefined : clean(detailLogId))
     if (code === 4100 || code === 4101) {
       return new CozeError.Unauthorized({ description, code, ...fields, logId, hint: Region.mismatchHint(region) })
     }
@@ -337,6 +370,22 @@ const tokenBody = (grant: Grant): Record<string, unknown> =>
       duration_seconds: durationSeconds,
       ...(scope === undefined ? {} : { scope })
     })
+  })
+
+/** Everything secret a grant's request carries, to scrub from what the server sends back. */
+const secretsOf = (grant: Grant): Array<Redacted.Redacted<string>> =>
+  Grant.$match(grant, {
+    AuthorizationCode: ({ clientSecret, code, codeVerifier }) => [
+      Redacted.make(code),
+      ...(clientSecret === undefined ? [] : [clientSecret]),
+      ...(codeVerifier === undefined ? [] : [codeVerifier])
+    ],
+    RefreshToken: ({ clientSecret, refreshToken }) => [
+      refreshToken,
+      ...(clientSecret === undefined ? [] : [clientSecret])
+    ],
+    DeviceCode: ({ deviceCode }) => [deviceCode],
+    JwtBearer: ({ jwt }) => [jwt]
   })
 
 const postJson = (url: string, body: Record<string, unknown>, bearer?: Redacted.Redacted<string>) => {
@@ -432,7 +481,11 @@ export const coze: Service = {
     return `${region.wwwBase}${workspacePath(workspaceId)}/authorize?${query}`
   },
   token: ({ client, region }, grant, flow) =>
-    send(client, postJson(`${region.apiBase}${tokenPath(grant)}`, tokenBody(grant), credential(grant))).pipe(
+    send(
+      client,
+      postJson(`${region.apiBase}${tokenPath(grant)}`, tokenBody(grant), credential(grant)),
+      secretsOf(grant)
+    ).pipe(
       Effect.flatMap((answer) =>
         decodeAnswer(Wire.TokenResponse, answer, region).pipe(
           Effect.flatMap((response) =>

@@ -7,10 +7,14 @@
  * already be spent, and sending it again would earn `invalid_grant` and a forced login. Such requests use
  * `retryUnprocessed`; the JWT flow signs a new grant for every attempt and may use `retryTransient`.
  *
+ * Both are bounded by the `operation` deadline (`Deadline`): a retry starts only while its wait and a whole
+ * request (`request` deadline) still fit in it, so a server that hangs costs one request deadline, not five.
+ *
  * @since 0.1.0
  */
-import { Duration, Effect, Option, Schedule } from "effect"
-import { type CozeError, isTransient } from "./CozeError.js"
+import { Clock, Duration, Effect, Option, Schedule } from "effect"
+import { type CozeError, isTransient, type TransportError } from "./CozeError.js"
+import * as Deadline from "./Deadline.js"
 
 /**
  * Retries after the first failure.
@@ -52,13 +56,41 @@ export const transient: Schedule.Schedule<unknown, CozeError> = Schedule.exponen
 )
 
 /**
- * Runs `effect`, retrying it on the `transient` schedule.
+ * Retries `effect` on `schedule` while one more attempt still fits in the `operation` deadline counted from
+ * now: its longest wait, and (`reserveRequest`) a whole request.
  *
  * @since 0.1.0
  * @category Combinators
  */
-export const retryTransient = <A, E extends CozeError, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  Effect.retry(effect, transient)
+export const retryWithin = <A, E extends CozeError, R>(
+  effect: Effect.Effect<A, E, R>,
+  schedule: Schedule.Schedule<unknown, CozeError>,
+  reserveRequest = true
+): Effect.Effect<A, E, R> =>
+  Effect.gen(function* () {
+    const { operation, request } = yield* Deadline.Deadlines
+    const start = yield* Clock.currentTimeMillis
+    const reserve = Duration.toMillis(maxDelay) + (reserveRequest ? Duration.toMillis(request) : 0)
+    const latest = Duration.toMillis(operation) - reserve
+    const fits = Effect.map(Clock.currentTimeMillis, (now) => now - start <= latest)
+    return yield* Effect.retry(effect, schedule.pipe(Schedule.whileInputEffect(() => fits)))
+  })
+
+/**
+ * Runs `effect`, retrying it on the `transient` schedule within the `operation` deadline, which also bounds
+ * the whole (a `TransportError` with reason `Timeout` when it passes, whatever the request deadline).
+ *
+ * @since 0.1.0
+ * @category Combinators
+ */
+export const retryTransient = <A, E extends CozeError, R>(
+  effect: Effect.Effect<A, E, R>
+): Effect.Effect<A, E | TransportError, R> =>
+  Effect.flatMap(Deadline.Deadlines, ({ operation }) =>
+    retryWithin(effect, transient).pipe(
+      Deadline.within(operation, (took) => `no answer within ${took}, retries included`)
+    )
+  )
 
 /**
  * Whether a failure certainly never reached the server's grant processing: an HTTP 429 (rate limited) is
@@ -78,10 +110,12 @@ export const isUnprocessed = (error: CozeError): boolean => error._tag === "Serv
 export const unprocessed: Schedule.Schedule<unknown, CozeError> = transient.pipe(Schedule.whileInput(isUnprocessed))
 
 /**
- * Runs `effect`, a request that spends a single-use grant, retrying it on the `unprocessed` schedule.
+ * Runs `effect`, a request that spends a single-use grant, retrying it on the `unprocessed` schedule within
+ * the `operation` deadline (a 429 is retried while its wait still fits). Never cut by it: an answer being
+ * read may hold the only live credential, so only the `request` deadline ends a request.
  *
  * @since 0.1.0
  * @category Combinators
  */
 export const retryUnprocessed = <A, E extends CozeError, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  Effect.retry(effect, unprocessed)
+  retryWithin(effect, unprocessed, false)

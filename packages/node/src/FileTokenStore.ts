@@ -1,8 +1,14 @@
 /**
  * A `TokenStore` in files that several processes on one machine can share: one file per profile at
  * `<home>/tokens/<profile>.json`, mode 0600 inside a 0700 directory, replaced atomically (write a temporary
- * file, fsync, rename: `write-file-atomic`), so a reader — or a crash — sees the old credential or the new
- * one, never a torn file.
+ * file, fsync, rename), so a reader — or a crash — sees the old credential or the new one, never a torn
+ * file. What a crash leaves (a temporary file with a superseded credential) is removed when the store
+ * opens, after each write and whenever the lock is taken.
+ *
+ * Any profile name a user can type works, including spaces and CJK ("my prod", "国内"): a name of letters,
+ * digits, `.`, `_` and `-` (at most 64, not starting with a dot) is its own file name, as in earlier
+ * releases; any other name is encoded (`%` then its UTF-8 bytes, `%XX` outside `[A-Za-z0-9_-]`; very long
+ * names by their SHA-256). Only an empty name or one with control characters is refused.
  *
  * `withLock` holds a cross-process lock (`proper-lockfile`: a `<profile>.json.lock` directory, refreshed
  * while held, taken over once it is 10 s stale, so a killed process cannot wedge the others) for the whole
@@ -12,6 +18,7 @@
  * @since 0.1.0
  */
 
+import { createHash } from "node:crypto"
 import * as fs from "node:fs/promises"
 import * as os from "node:os"
 import * as path from "node:path"
@@ -20,7 +27,7 @@ import { Token } from "@coze-auth/core/Token"
 import * as TokenStore from "@coze-auth/core/TokenStore"
 import { Config, type ConfigError, Duration, Effect, Layer, Option, Runtime, Schedule, Schema, Scope } from "effect"
 import * as lockfile from "proper-lockfile"
-import writeFileAtomic from "write-file-atomic"
+import { sweep, writeAtomic } from "./internal/atomicFile.js"
 
 /**
  * What a token file holds. The version lets a later release migrate old files instead of rejecting them.
@@ -33,8 +40,31 @@ export const TokenFile = Schema.parseJson(
   { space: 2 }
 )
 
-/** Profile names become file names: no separators, no dot files, nothing a shell would mangle. */
-const profilePattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
+/** Names that are their own file name (the only ones earlier releases accepted). */
+const plainName = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
+
+/** Empty, or a control character (U+0000–U+001F, U+007F) somewhere. */
+const isUnusableName = (name: string): boolean =>
+  name === "" || [...name].some((char) => char.charCodeAt(0) < 0x20 || char.charCodeAt(0) === 0x7f)
+
+const safeByte = /[A-Za-z0-9_-]/
+
+/**
+ * The file name (without `.json`) of a profile: the name itself when plain, else `%` and its encoded UTF-8
+ * bytes (no plain name starts with `%`, so the two never meet), or `%~` and its SHA-256 when that is long.
+ *
+ * @since 0.1.0
+ * @category Utils
+ */
+export const fileStem = (profile: string): string => {
+  if (plainName.test(profile)) return profile
+  let encoded = "%"
+  for (const byte of new TextEncoder().encode(profile)) {
+    const char = String.fromCharCode(byte)
+    encoded += byte < 0x80 && safeByte.test(char) ? char : `%${byte.toString(16).toUpperCase().padStart(2, "0")}`
+  }
+  return encoded.length <= 200 ? encoded : `%~${createHash("sha256").update(profile).digest("hex")}`
+}
 
 /**
  * The lock is considered abandoned after this long without its holder touching it (proper-lockfile's
@@ -63,15 +93,38 @@ export const home: Config.Config<string> = Config.string("COZE_AUTH_HOME").pipe(
   Config.orElse(() => Config.succeed(path.join(os.homedir(), ".config", "coze-auth")))
 )
 
-const failure = (description: string, hint: string) => (cause: unknown) =>
-  new TokenStoreError({ description, hint, cause })
-
 const codeOf = (cause: unknown) => (cause as NodeJS.ErrnoException | undefined)?.code
 
 const isMissing = (cause: unknown) => codeOf(cause) === "ENOENT"
 
 /** proper-lockfile's answer when another holder's lock is neither released nor stale. */
 const isHeld = (cause: unknown) => codeOf(cause) === "ELOCKED"
+
+/** What a file-system error code means, for the codes whose meaning is certain; else nothing is guessed. */
+const explain = (cause: unknown, directory: string): { readonly why: string; readonly hint?: string } => {
+  const code = codeOf(cause)
+  switch (code) {
+    case "EACCES":
+    case "EPERM":
+      return { why: "permission denied", hint: `check the permissions of ${directory} (COZE_AUTH_HOME)` }
+    case "ENOSPC":
+      return { why: "the disk is full", hint: "free some space" }
+    case "EDQUOT":
+      return { why: "the disk quota is used up", hint: "free some space" }
+    case "EROFS":
+      return { why: "the file system is read-only", hint: "set COZE_AUTH_HOME to a writable directory" }
+    case "ENOTDIR":
+      return { why: "a part of the path is not a directory", hint: `check ${directory} (COZE_AUTH_HOME)` }
+    default:
+      return { why: code ?? (cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause)) }
+  }
+}
+
+/** `cannot <what>: <why>`, naming only a cause the error code tells, and keeping the cause itself. */
+const failure = (what: string, directory: string) => (cause: unknown) => {
+  const { hint, why } = explain(cause, directory)
+  return new TokenStoreError({ description: `cannot ${what}: ${why}`, ...(hint === undefined ? {} : { hint }), cause })
+}
 
 /**
  * @since 0.1.0
@@ -90,29 +143,33 @@ export interface Options {
  * @category Constructors
  */
 export const make = (options: Options): Effect.Effect<TokenStore.Service> =>
-  Effect.sync(() => {
+  Effect.gen(function* () {
     const lockWait = Duration.decode(options.lockWait ?? lockWaitMillis)
     const directory = path.join(path.resolve(options.home), "tokens")
-    const fileOf = (profile: string) => path.join(directory, `${profile}.json`)
+    const fileOf = (profile: string) => path.join(directory, `${fileStem(profile)}.json`)
     const inProcess = TokenStore.makeProfileLocks()
+    const fail = (what: string) => failure(what, directory)
 
     const checked = (profile: string) =>
-      profilePattern.test(profile)
-        ? Effect.succeed(fileOf(profile))
-        : Effect.fail(
+      isUnusableName(profile)
+        ? Effect.fail(
             new TokenStoreError({
-              description: `invalid profile name "${profile.slice(0, 80)}"`,
-              hint: "use letters, digits, '.', '_' and '-' (at most 64, not starting with a dot)"
+              description: `invalid profile name ${JSON.stringify(profile.slice(0, 80))}`,
+              hint: "a profile name must not be empty nor contain control characters"
             })
           )
+        : Effect.succeed(fileOf(profile))
 
     const ensureDirectory = Effect.tryPromise({
       try: async () => {
         await fs.mkdir(directory, { recursive: true, mode: 0o700 })
         await fs.chmod(directory, 0o700)
       },
-      catch: failure(`cannot create ${directory}`, "check the permissions of COZE_AUTH_HOME")
+      catch: fail(`create ${directory}`)
     })
+
+    // Best effort: a leftover that cannot go now goes next time.
+    const sweepLeftovers = Effect.promise(() => sweep(directory))
 
     const get = (profile: string) =>
       Effect.gen(function* () {
@@ -120,7 +177,7 @@ export const make = (options: Options): Effect.Effect<TokenStore.Service> =>
         const text = yield* Effect.tryPromise({ try: () => fs.readFile(file, "utf8"), catch: (cause) => cause }).pipe(
           Effect.map(Option.some),
           Effect.catchIf(isMissing, () => Effect.succeed(Option.none<string>())),
-          Effect.mapError(failure(`cannot read ${file}`, "check its permissions"))
+          Effect.mapError(fail(`read ${file}`))
         )
         if (Option.isNone(text)) return Option.none<Token>()
         const decoded = yield* Schema.decode(TokenFile)(text.value).pipe(
@@ -139,13 +196,18 @@ export const make = (options: Options): Effect.Effect<TokenStore.Service> =>
       Effect.gen(function* () {
         const file = yield* checked(profile)
         const text = yield* Schema.encode(TokenFile)({ version: 1, profile, token }).pipe(
-          Effect.mapError(failure(`cannot encode the credential of profile "${profile}"`, "report this as a bug"))
+          Effect.mapError(
+            (cause) =>
+              new TokenStoreError({
+                description: `cannot encode the credential of profile "${profile}"`,
+                hint: "report this as a bug",
+                cause
+              })
+          )
         )
         yield* ensureDirectory
-        yield* Effect.tryPromise({
-          try: () => writeFileAtomic(file, `${text}\n`, { mode: 0o600, fsync: true }),
-          catch: failure(`cannot write ${file}`, "check the free space and the permissions of COZE_AUTH_HOME")
-        })
+        yield* Effect.tryPromise({ try: () => writeAtomic(file, `${text}\n`, 0o600), catch: fail(`write ${file}`) })
+        yield* sweepLeftovers
       })
 
     const remove = (profile: string) =>
@@ -153,7 +215,7 @@ export const make = (options: Options): Effect.Effect<TokenStore.Service> =>
         Effect.tryPromise({ try: () => fs.unlink(file), catch: (cause) => cause }).pipe(
           Effect.as(true),
           Effect.catchIf(isMissing, () => Effect.succeed(false)),
-          Effect.mapError(failure(`cannot delete ${file}`, "check its permissions"))
+          Effect.mapError(fail(`delete ${file}`))
         )
       )
 
@@ -190,11 +252,12 @@ export const make = (options: Options): Effect.Effect<TokenStore.Service> =>
           }),
           Effect.mapError((cause) =>
             isHeld(cause)
-              ? failure(
-                  `cannot lock ${file} within ${Duration.format(lockWait)}`,
-                  `another process holds ${file}.lock; if no coze-auth process is running, delete that directory`
-                )(cause)
-              : failure(`cannot lock ${file}`, "check the permissions of COZE_AUTH_HOME")(cause)
+              ? new TokenStoreError({
+                  description: `cannot lock ${file} within ${Duration.format(lockWait)}`,
+                  hint: `another process holds ${file}.lock; if no coze-auth process is running, delete that directory`,
+                  cause
+                })
+              : fail(`lock ${file}`)(cause)
           )
         )
       )
@@ -203,10 +266,13 @@ export const make = (options: Options): Effect.Effect<TokenStore.Service> =>
       Effect.flatMap(checked(profile), (file) =>
         inProcess(
           profile,
-          Effect.scopedWith((scope) => Effect.zipRight(Scope.extend(lock(file), scope), effect))
+          Effect.scopedWith((scope) =>
+            Effect.zipRight(Scope.extend(Effect.zipLeft(lock(file), sweepLeftovers), scope), effect)
+          )
         )
       )
 
+    yield* sweepLeftovers
     return { location: fileOf, get, set, remove, withLock }
   })
 

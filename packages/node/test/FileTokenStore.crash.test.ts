@@ -26,24 +26,35 @@ const killWriter = async (writer: string, home: string, first: number): Promise<
 
 describe("FileTokenStore under SIGKILL", () => {
   it.live(
-    `a writer killed ${kills} times always leaves the old or the new credential`,
+    `a writer killed ${kills} times always leaves the old or the new credential, and no secret in a temporary file`,
     () =>
       Effect.promise(async () => {
         const home = await fs.mkdtemp(path.join(os.tmpdir(), "coze-auth-crash-"))
         try {
           const writer = await bundleFixture("writer", home)
-          const file = path.join(home, "tokens", "writer.json")
+          const tokens = path.join(home, "tokens")
+          const file = path.join(tokens, "writer.json")
+          const leftovers = async () => (await fs.readdir(tokens)).filter((name) => name !== "writer.json")
           let next = 0
+          let killedMidWrite = 0
           for (let i = 0; i < kills; i++) {
             const last = await killWriter(writer, home, next)
             const { token } = Schema.decodeSync(FileTokenStore.TokenFile)(await fs.readFile(file, "utf8"))
             const written = Number(Redacted.value(token.accessToken).replace("at-", ""))
             // Reported numbers are on disk; the one being written when the signal came may be too.
             assert.include([last, last + 1], written, `round ${i}`)
+            // At most the temporary file of the writer just killed: the next writer's first write sweeps it.
+            const left = await leftovers()
+            assert.isAtMost(left.length, 1, `round ${i}: ${left.join(", ")}`)
+            killedMidWrite += left.length
             next = written + 1
           }
           const mode = (await fs.stat(file)).mode & 0o777
           assert.strictEqual(mode, 0o600)
+          // The kills did hit writes in progress, and opening the store removed what the last one left.
+          assert.isAbove(killedMidWrite, 0)
+          await Effect.runPromise(FileTokenStore.make({ home }))
+          assert.deepStrictEqual(await leftovers(), [], "no temporary file (with a superseded secret) remains")
         } finally {
           await fs.rm(home, { recursive: true, force: true })
         }

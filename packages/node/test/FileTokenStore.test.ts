@@ -65,13 +65,81 @@ describe("FileTokenStore", () => {
     })
   )
 
-  it.scoped("rejects profile names that are not plain file names", () =>
+  it.scoped("any name a user can type is a profile, each in its own file inside tokens/", () =>
+    Effect.gen(function* () {
+      const home = yield* tempHome
+      const store = yield* storeIn(home)
+      const names = ["国内", "my prod", "../evil", "a/b", ".hidden", "x".repeat(65), "ü".repeat(300), "%41", "A"]
+      for (const [n, profile] of names.entries()) yield* store.set(profile, numberedToken(n))
+      // Plain names keep the file name of earlier releases, so their token files stay valid.
+      assert.strictEqual(store.location("work.prod"), path.join(home, "tokens", "work.prod.json"))
+      for (const [n, profile] of names.entries()) {
+        assert.strictEqual(accessOf(yield* store.get(profile)), `at-${n}`, profile)
+        assert.strictEqual(path.dirname(store.location(profile)), path.join(home, "tokens"), profile)
+      }
+      const files = yield* Effect.promise(() => fs.readdir(path.join(home, "tokens")))
+      assert.strictEqual(files.length, names.length)
+      // A second store (another process) finds them under the same names.
+      assert.strictEqual(accessOf(yield* (yield* storeIn(home)).get("国内")), "at-0")
+    })
+  )
+
+  it.scoped("only an empty name or one with control characters is refused, with one line", () =>
     Effect.gen(function* () {
       const store = yield* storeIn(yield* tempHome)
-      for (const profile of ["../evil", "a/b", ".hidden", "", "x".repeat(65)]) {
-        const error = yield* Effect.flip(store.get(profile))
+      for (const profile of ["", "a\nb", "tab\there", "\u007f"]) {
+        const error = yield* Effect.flip(store.set(profile, numberedToken(1)))
         assert.strictEqual(error._tag, "TokenStoreError")
+        assert.match(error.message, /^invalid profile name .*; a profile name must not be empty/)
+        assert.notInclude(error.message, "\n")
       }
+    })
+  )
+
+  it.scoped("a write that fails says why only when the error code tells, and keeps the cause", () =>
+    Effect.gen(function* () {
+      const home = yield* tempHome
+      // `tokens` is a file, not a directory: ENOTDIR / EEXIST, not a permission or disk problem.
+      yield* Effect.promise(() => fs.writeFile(path.join(home, "tokens"), "not a directory"))
+      const error = yield* Effect.flip((yield* storeIn(home)).set("work", numberedToken(1)))
+      assert.strictEqual(error._tag, "TokenStoreError")
+      assert.notMatch(error.message, /permission|free space|disk/)
+      assert.match(error.message, /^cannot create .*tokens: E[A-Z]+/)
+      assert.isDefined(error.cause)
+      if (process.getuid?.() !== 0) {
+        const locked = yield* tempHome
+        yield* Effect.promise(() => fs.chmod(locked, 0o500))
+        const denied = yield* Effect.flip((yield* storeIn(locked)).set("work", numberedToken(1)))
+        assert.match(denied.message, /permission denied; check the permissions of .* \(COZE_AUTH_HOME\)/)
+        yield* Effect.promise(() => fs.chmod(locked, 0o700))
+      }
+    })
+  )
+
+  it.scoped("leftovers of killed writers are removed when the store opens, writes or locks", () =>
+    Effect.gen(function* () {
+      const home = yield* tempHome
+      const tokens = path.join(home, "tokens")
+      const store = yield* storeIn(home)
+      yield* store.set("work", numberedToken(1))
+      // A process that no longer exists (pid 2^22 + 1 is above Linux's pid_max), and write-file-atomic's
+      // `<file>.<hash>` from an earlier release, a while ago.
+      const dead = path.join(tokens, `work.json.${2 ** 22 + 1}.abcdef.tmp`)
+      const legacy = path.join(tokens, "work.json.123456789")
+      const leave = Effect.promise(async () => {
+        await fs.writeFile(dead, "old secret")
+        await fs.writeFile(legacy, "old secret")
+        const old = new Date(Date.now() - 120_000)
+        await fs.utimes(legacy, old, old)
+      })
+      const temporaries = Effect.promise(async () => (await fs.readdir(tokens)).filter((n) => n !== "work.json"))
+      for (const sweep of [storeIn(home), store.set("work", numberedToken(2)), store.withLock("work", Effect.void)]) {
+        yield* leave
+        assert.strictEqual((yield* temporaries).length, 2)
+        yield* sweep
+        assert.deepStrictEqual(yield* temporaries, [])
+      }
+      assert.strictEqual(accessOf(yield* store.get("work")), "at-2")
     })
   )
 

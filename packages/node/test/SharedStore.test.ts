@@ -63,8 +63,9 @@ describe("four processes sharing one file store", () => {
           [],
           "every refresh succeeded"
         )
-        // Coze's expires_in is whole seconds, so windows last 1–2 s: between one refresh per 2 s and per 1 s.
-        assert.isAtLeast(refreshes.length, Math.floor(seconds / 2) - 1)
+        // Coze's expires_in is whole seconds, so windows last 1–2 s plus the renewal itself, which a loaded
+        // machine (two cores, several suites) stretches: about one refresh per window, never many.
+        assert.isAtLeast(refreshes.length, Math.floor(seconds / 4))
         assert.isAtMost(refreshes.length, seconds + 3)
 
         // The session survived: the stored credential still refreshes.

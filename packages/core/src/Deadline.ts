@@ -1,0 +1,106 @@
+/**
+ * Every wait has a deadline. The defaults are in `defaults`; change them for a program (or one call) by
+ * providing `Deadlines`, e.g. `Effect.provide(Deadline.layer({ request: "10 seconds" }))` or
+ * `effect.pipe(Deadline.withDeadlines({ request: "5 seconds" }))`. The values are read when a request is
+ * sent, so a layer, a fiber or a single call can each have their own.
+ *
+ * - `request`: one HTTP request, from sending it to the last byte of its body (a server that drips its
+ *   headers or its body a byte at a time is cut off too).
+ * - `operation`: a flow's call as a whole, retries included (a JWT mint, a device code, a refresh, a code
+ *   exchange, a device poll): a retry is only started while a whole request still fits in it.
+ * - `token`: each `Credentials` call (`token`, `refresh`, `refreshRejected`) as a whole: waiting for the
+ *   lock, the renewal and its write.
+ * - `renewal`: a `Credentials` renewal as a whole. It runs apart from its callers, so that a caller giving
+ *   up at `token` does not throw away a rotated refresh token: the request that spends the refresh token
+ *   is read for up to this long and its answer is stored if it arrives, for the next caller.
+ *
+ * @since 0.1.0
+ */
+import { Context, Duration, Effect, Layer } from "effect"
+import { TransportError } from "./CozeError.js"
+
+/**
+ * @since 0.1.0
+ * @category Models
+ */
+export interface Values {
+  readonly request: Duration.Duration
+  readonly operation: Duration.Duration
+  readonly token: Duration.Duration
+  readonly renewal: Duration.Duration
+}
+
+/**
+ * 30 s per request, 60 s per operation and per `token` call, 2 minutes per renewal.
+ *
+ * @since 0.1.0
+ * @category Constants
+ */
+export const defaults: Values = {
+  request: Duration.seconds(30),
+  operation: Duration.seconds(60),
+  token: Duration.seconds(60),
+  renewal: Duration.minutes(2)
+}
+
+/**
+ * The deadlines in force; `defaults` unless provided.
+ *
+ * @since 0.1.0
+ * @category Context
+ */
+export class Deadlines extends Context.Reference<Deadlines>()("@coze-auth/core/Deadline/Deadlines", {
+  defaultValue: (): Values => defaults
+}) {}
+
+/**
+ * @since 0.1.0
+ * @category Models
+ */
+export type Input = { readonly [K in keyof Values]?: Duration.DurationInput | undefined }
+
+const merge = (current: Values, input: Input): Values => ({
+  request: Duration.decode(input.request ?? current.request),
+  operation: Duration.decode(input.operation ?? current.operation),
+  token: Duration.decode(input.token ?? current.token),
+  renewal: Duration.decode(input.renewal ?? current.renewal)
+})
+
+/**
+ * The defaults with `input` over them.
+ *
+ * @since 0.1.0
+ * @category Layers
+ */
+export const layer = (input: Input): Layer.Layer<Deadlines> => Layer.succeed(Deadlines, merge(defaults, input))
+
+/**
+ * Runs `effect` with `input` over the deadlines in force.
+ *
+ * @since 0.1.0
+ * @category Combinators
+ */
+export const withDeadlines =
+  (input: Input) =>
+  <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+    Effect.flatMap(Deadlines, (current) => Effect.provideService(effect, Deadlines, merge(current, input)))
+
+/**
+ * `effect`, failing with a `TransportError` (reason `Timeout`) when it takes longer than `duration`;
+ * `effect` is interrupted then.
+ *
+ * @since 0.1.0
+ * @category Combinators
+ */
+export const within =
+  (duration: Duration.Duration, description: (took: string) => string, hint?: string) =>
+  <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | TransportError, R> =>
+    Effect.timeoutFail(effect, {
+      duration,
+      onTimeout: () =>
+        new TransportError({
+          description: description(Duration.format(duration)),
+          reason: "Timeout",
+          ...(hint === undefined ? {} : { hint })
+        })
+    })
