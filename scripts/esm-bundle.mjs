@@ -1,7 +1,18 @@
-// What every bundle the project ships (tsup: apps/mcp-server, packages/emulator) shares. An ES module bundle
-// lacks what CommonJS modules take for granted (`require`, `__filename`, `__dirname`, their own location on
-// disk), so no CommonJS module is bundled: such packages are `dependencies` of the bundle's package (tsup
-// leaves those external, and pnpm installs them next to it), and the build fails naming any that slip in.
+// What every bundle the project ships (tsup: apps/mcp-server, packages/emulator) shares. An ES module has no
+// `require`, `__filename` or `__dirname`, which CommonJS modules take for granted. The bundle gets a real
+// `require` (the banner below), so CommonJS that only requires other modules is bundled and loads fast. What
+// a bundle cannot give is a module's own location on disk: a CommonJS module that reads `__filename` or
+// `__dirname` (write-file-atomic does) would see the bundle's instead, or crash. Such packages must be
+// `dependencies` of the bundle's package (tsup leaves those external, and pnpm installs them next to it); the
+// plugin fails the build naming any that would be bundled.
+import { readFileSync } from "node:fs"
+import * as path from "node:path"
+
+/** For the banner: a `require` of the bundle's own, for the CommonJS modules bundled into it. */
+export const requireBanner = [
+  'import { createRequire as __cozeAuthCreateRequire } from "node:module";',
+  "const require = __cozeAuthCreateRequire(import.meta.url);"
+].join("\n")
 
 /** The package an esbuild input path belongs to (`…/node_modules/@scope/name/…` → `@scope/name`). */
 const packageOf = (input) => {
@@ -10,26 +21,35 @@ const packageOf = (input) => {
   return first?.startsWith("@") ? `${first}/${second}` : first
 }
 
-/** An esbuild plugin that fails the build when the bundle would contain a CommonJS module. */
-export const noBundledCommonJs = {
-  name: "no-bundled-commonjs",
+const readsOwnLocation = (file) => /\b__(?:filename|dirname)\b/.test(readFileSync(file, "utf8"))
+
+/** An esbuild plugin that fails the build when a bundled CommonJS module reads its own location. */
+export const noLocationBoundCommonJs = {
+  name: "no-location-bound-commonjs",
   setup(build) {
     build.initialOptions.metafile = true
+    const cwd = build.initialOptions.absWorkingDir ?? process.cwd()
     build.onEnd((result) => {
       if (result.metafile === undefined) return
       const { inputs, outputs } = result.metafile
       // What ends up in a chunk, not every file the graph touched (tree shaking drops some).
-      const bundled = Object.values(outputs).flatMap((output) =>
-        Object.entries(output.inputs).flatMap(([path, { bytesInOutput }]) => (bytesInOutput > 0 ? [path] : []))
+      const bundled = new Set(
+        Object.values(outputs).flatMap((output) =>
+          Object.entries(output.inputs).flatMap(([file, { bytesInOutput }]) => (bytesInOutput > 0 ? [file] : []))
+        )
       )
-      const cjs = new Set(bundled.filter((path) => inputs[path]?.format === "cjs").map(packageOf))
-      if (cjs.size === 0) return
-      const names = [...cjs].sort().join(", ")
+      const bound = new Set(
+        [...bundled]
+          .filter((file) => inputs[file]?.format === "cjs" && readsOwnLocation(path.resolve(cwd, file)))
+          .map(packageOf)
+      )
+      if (bound.size === 0) return
+      const names = [...bound].sort().join(", ")
       return {
         errors: [
           {
             text:
-              `CommonJS would be bundled into an ES module, where it lacks require/__filename/__dirname: ${names}; ` +
+              `CommonJS that reads __filename/__dirname would be bundled into an ES module, which has neither: ${names}; ` +
               `add each to this package's "dependencies" (tsup keeps those external; see scripts/esm-bundle.mjs)`
           }
         ]

@@ -1,10 +1,10 @@
 import { defineConfig } from "tsup"
-import { noBundledCommonJs } from "../../scripts/esm-bundle.mjs"
+import { noLocationBoundCommonJs, requireBanner } from "../../scripts/esm-bundle.mjs"
 
-// One ES module with every ES module library (devDependencies: our packages, Effect, jose) bundled in: loading
-// hundreds of separate Effect modules would cost about half a second per run, paid by every `$(coze-auth
-// token)`. CommonJS packages are `dependencies`, left external and installed next to the bundle (bundled into
-// an ES module they lack `__filename` and the like); the plugin fails the build if one slips in.
+// One ES module with every library bundled in (our packages, Effect, jose, and CommonJS with a real `require`
+// from the banner): loading hundreds of separate modules would cost about half a second per run, paid by every
+// `$(coze-auth token)`. CommonJS that reads its own location (`__filename`) cannot be bundled; the plugin fails
+// the build naming any, which would then be `dependencies`, left external (scripts/esm-bundle.mjs).
 export default defineConfig({
   entry: ["src/main.ts"],
   format: "esm",
@@ -13,6 +13,6 @@ export default defineConfig({
   treeshake: true,
   clean: true,
   noExternal: [/^@coze-auth\//],
-  esbuildPlugins: [noBundledCommonJs],
-  banner: { js: "#!/usr/bin/env node" }
+  esbuildPlugins: [noLocationBoundCommonJs],
+  banner: { js: ["#!/usr/bin/env node", requireBanner].join("\n") }
 })

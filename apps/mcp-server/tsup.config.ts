@@ -1,11 +1,12 @@
 import { defineConfig } from "tsup"
-import { noBundledCommonJs } from "../../scripts/esm-bundle.mjs"
+import { noLocationBoundCommonJs, requireBanner } from "../../scripts/esm-bundle.mjs"
 
-// Node 20 cannot import the `.ts` our workspace packages export, so they are bundled, with the ES module
-// libraries (devDependencies). CommonJS packages are `dependencies`, left external and installed next to the
-// bundle: bundled into an ES module they lack `__filename` and the like (write-file-atomic did), and the
-// plugin fails the build if one slips in. The HTTP transport and the sandbox are separate chunks loaded on
-// demand, which keeps a stdio cold start small.
+// Node 20 cannot import the `.ts` our workspace packages export, so they are bundled, with the libraries
+// (devDependencies). CommonJS modules get a real `require` from the banner; those that read their own location
+// (`__filename`, `__dirname`) cannot be bundled into an ES module at all (a bundled write-file-atomic crashed
+// with "__filename is not defined"), so they are `dependencies` (undici, today), left external and installed
+// next to the bundle, and the plugin fails the build should another slip in (scripts/esm-bundle.mjs). The HTTP transport and the
+// sandbox are separate chunks loaded on demand, which keeps a stdio cold start small.
 export default defineConfig({
   entry: ["src/main.ts"],
   format: "esm",
@@ -15,6 +16,6 @@ export default defineConfig({
   treeshake: true,
   clean: true,
   noExternal: [/^@coze-auth\//],
-  esbuildPlugins: [noBundledCommonJs],
-  banner: { js: "#!/usr/bin/env node" }
+  esbuildPlugins: [noLocationBoundCommonJs],
+  banner: { js: ["#!/usr/bin/env node", requireBanner].join("\n") }
 })

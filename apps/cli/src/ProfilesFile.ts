@@ -4,11 +4,12 @@
  * business: an added entry is kept only when its loader accepts it. The file may hold client secrets and
  * private keys: 0600 in a 0700 directory, replaced atomically so a crash leaves the old file or the new one.
  */
+
+import { randomBytes } from "node:crypto"
 import * as fs from "node:fs/promises"
 import * as path from "node:path"
 import * as ProfileSpec from "@coze-auth/profiles/ProfileSpec"
 import { Effect, Predicate } from "effect"
-import writeFileAtomic from "write-file-atomic"
 import { CliFailure } from "./Failure.js"
 import * as Load from "./Load.js"
 
@@ -48,11 +49,29 @@ export const read = (home: string): Effect.Effect<Entries, CliFailure> =>
     return parsed as Entries
   })
 
+/** A temporary file next to the target, fsynced, then renamed over it: readers see the old file or the new one. */
+const replaceAtomically = async (file: string, text: string) => {
+  const temporary = `${file}.${randomBytes(6).toString("hex")}.tmp`
+  try {
+    const handle = await fs.open(temporary, "wx", 0o600)
+    try {
+      await handle.writeFile(text)
+      await handle.sync()
+    } finally {
+      await handle.close()
+    }
+    await fs.rename(temporary, file)
+  } catch (cause) {
+    await fs.rm(temporary, { force: true })
+    throw cause
+  }
+}
+
 export const write = (home: string, entries: Entries): Effect.Effect<void, CliFailure> =>
   Effect.tryPromise({
     try: async () => {
       await fs.mkdir(home, { recursive: true, mode: 0o700 })
-      await writeFileAtomic(pathOf(home), `${JSON.stringify(entries, null, 2)}\n`, { mode: 0o600 })
+      await replaceAtomically(pathOf(home), `${JSON.stringify(entries, null, 2)}\n`)
     },
     catch: (cause) => new CliFailure({ message: `cannot write ${pathOf(home)}: ${reason(cause)}` })
   })
