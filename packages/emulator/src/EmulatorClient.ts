@@ -12,6 +12,7 @@ import {
   ClockAnswer,
   ConsentAnswer,
   CreatedApp,
+  CreatedPat,
   type Decision,
   Health,
   Ok,
@@ -24,7 +25,7 @@ import {
  * @since 0.1.0
  * @category Models
  */
-export type { AppType, CreatedApp, Decision, Health, RequestRecord }
+export type { AppType, CreatedApp, CreatedPat, Decision, Health, RequestRecord }
 
 /**
  * @since 0.1.0
@@ -50,6 +51,11 @@ export interface Service {
   readonly enableApp: (clientId: string) => Effect.Effect<void>
   /** The user revokes the app's authorization: every access and refresh token it holds stops working. */
   readonly revokeApp: (clientId: string) => Effect.Effect<void>
+  /**
+   * A personal access token (`pat_…`) the OpenAPI accepts like a user token, for `expires_in_seconds` of the
+   * emulator's clock or, without it, until `reset`.
+   */
+  readonly createPat: (input?: { readonly expires_in_seconds?: number }) => Effect.Effect<CreatedPat>
   /** Answers a pending authorization; `redirect` is where the browser would go next. */
   readonly consent: (authorizeKey: string, decision: Decision) => Effect.Effect<{ readonly redirect: string }>
   /** GETs `authorizeUrl` (without following redirects), answers the consent, returns the final redirect URL. */
@@ -118,6 +124,7 @@ export const make = (url: string) =>
       disableApp: (clientId) => Effect.asVoid(post(`/apps/${encodeURIComponent(clientId)}/disable`, Ok)),
       enableApp: (clientId) => Effect.asVoid(post(`/apps/${encodeURIComponent(clientId)}/enable`, Ok)),
       revokeApp: (clientId) => Effect.asVoid(post(`/apps/${encodeURIComponent(clientId)}/revoke`, Ok)),
+      createPat: (input = {}) => post("/pats", CreatedPat, input),
       consent,
       authorize,
       approveDevice: (userCode) => Effect.asVoid(post("/device/approve", Ok, { user_code: userCode })),

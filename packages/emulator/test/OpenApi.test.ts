@@ -3,7 +3,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Option, Stream } from "effect"
 import * as Emulator from "../src/Emulator.js"
 import { EmulatorClient } from "../src/EmulatorClient.js"
-import { get, postJson, TestEmulator, userTokens } from "./utils/index.js"
+import { assertOAuthError, get, postJson, send, TestEmulator, userTokens } from "./utils/index.js"
 
 const assert4100 = (answer: { readonly status: number; readonly json: Record<string, unknown> }) => {
   assert.strictEqual(answer.status, 401)
@@ -133,6 +133,48 @@ describe("OpenAPI endpoints", () => {
       )
       // The emulator keeps serving after the client hung up.
       assert.strictEqual((yield* get("/v1/users/me", headers)).status, 200)
+    }).pipe(Effect.provide(TestEmulator()))
+  )
+})
+
+describe("personal access tokens (POST /__emulator/pats)", () => {
+  const asPat = (token: string) => ({ Authorization: `Bearer ${token}` })
+
+  it.scoped("are accepted like a user token, until they expire on the emulator's clock", () =>
+    Effect.gen(function* () {
+      const emulator = yield* EmulatorClient
+      const { token } = yield* emulator.createPat({ expires_in_seconds: 60 })
+      const forever = (yield* emulator.createPat()).token
+      assert.match(token, /^pat_[\w-]{20,}$/)
+      assert.notStrictEqual(token, forever)
+      const me = yield* get("/v1/users/me", asPat(token))
+      assert.strictEqual(me.status, 200)
+      assert.strictEqual((me.json.data as Record<string, unknown>).user_name, "emulator_user")
+      assert.strictEqual((yield* get("/v1/workspaces", asPat(token))).json.code, 0)
+      assert.strictEqual((yield* postJson("/v1/conversation/create", {}, asPat(token))).json.code, 0)
+
+      yield* emulator.advanceClock(59)
+      assert.strictEqual((yield* get("/v1/users/me", asPat(token))).status, 200)
+      yield* emulator.advanceClock(1)
+      assert4100(yield* get("/v1/users/me", asPat(token)))
+      assert4100(yield* get("/v1/workspaces", asPat(token)))
+      // Without expires_in_seconds it lives until reset, however far the clock moves.
+      yield* emulator.advanceClock(10 * 365 * 24 * 60 * 60)
+      assert.strictEqual((yield* get("/v1/users/me", asPat(forever))).status, 200)
+      yield* emulator.reset
+      assert4100(yield* get("/v1/users/me", asPat(forever)))
+    }).pipe(Effect.provide(TestEmulator()))
+  )
+
+  it.scoped("take a bare POST, and refuse an expiry that is no whole number of seconds", () =>
+    Effect.gen(function* () {
+      const bare = yield* send(HttpClientRequest.post("/__emulator/pats"))
+      assert.strictEqual(bare.status, 200)
+      assert.strictEqual((yield* get("/v1/users/me", asPat(bare.json.token as string))).status, 200)
+      for (const expires_in_seconds of [0, 1.5, "soon"]) {
+        const refused = yield* postJson("/__emulator/pats", { expires_in_seconds })
+        assertOAuthError(refused, 400, "invalid_request", "expires_in_seconds")
+      }
     }).pipe(Effect.provide(TestEmulator()))
   )
 })

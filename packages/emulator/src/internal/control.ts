@@ -8,7 +8,8 @@ import { decide } from "./authorize.js"
 import { answerDevice } from "./device.js"
 import { baseUrl, decodeControlBody, json } from "./http.js"
 import { advanceClock, getState, now, reset } from "./state.js"
-import { AdvanceClock, Consent, CreateApp, type Decision, UserCode } from "./wire.js"
+import { issuePersonalToken } from "./tokens.js"
+import { AdvanceClock, Consent, CreateApp, CreatePat, type Decision, UserCode } from "./wire.js"
 
 const ok = json({ ok: true })
 
@@ -41,6 +42,13 @@ export const controlRoutes = HttpRouter.empty.pipe(
       Effect.flatMap((params) => revokeTokens(params.client_id ?? "")),
       Effect.as(ok)
     )
+  ),
+  HttpRouter.post(
+    "/pats",
+    Effect.gen(function* () {
+      const { expires_in_seconds } = yield* decodeControlBody(CreatePat)
+      return json({ token: yield* issuePersonalToken(expires_in_seconds) })
+    })
   ),
   HttpRouter.post(
     "/consent",

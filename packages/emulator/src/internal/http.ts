@@ -70,18 +70,20 @@ const readText = Effect.gen(function* () {
 const isJsonContentType = (contentType: string) =>
   contentType.split(";")[0]!.trim().toLowerCase() === "application/json"
 
-/** The body as a JSON object, whatever its Content-Type. */
-const readObject = Effect.gen(function* () {
-  const text = yield* readText
-  const body = yield* Effect.try({
-    try: (): unknown => JSON.parse(text),
-    catch: () => invalidRequest("body is not valid JSON")
+const parseObject = (text: string) =>
+  Effect.gen(function* () {
+    const body = yield* Effect.try({
+      try: (): unknown => JSON.parse(text),
+      catch: () => invalidRequest("body is not valid JSON")
+    })
+    if (typeof body !== "object" || body === null || Array.isArray(body)) {
+      return yield* invalidRequest("body must be a JSON object")
+    }
+    return body
   })
-  if (typeof body !== "object" || body === null || Array.isArray(body)) {
-    return yield* invalidRequest("body must be a JSON object")
-  }
-  return body
-})
+
+/** The body as a JSON object, whatever its Content-Type. */
+const readObject = Effect.flatMap(readText, parseObject)
 
 /** The JSON object body of a protocol request, which must say it is JSON (as Coze requires). */
 export const readJsonObject: Effect.Effect<unknown, OAuthError, HttpServerRequest.HttpServerRequest> = Effect.gen(
@@ -113,8 +115,14 @@ export const decode =
 /** Reads and decodes a protocol request's JSON body in one step. */
 export const decodeJsonBody = <A, I>(schema: Schema.Schema<A, I>) => Effect.flatMap(readJsonObject, decode(schema))
 
-/** The control API takes JSON with any Content-Type, so a bare `curl -d '{…}'` works. */
-export const decodeControlBody = <A, I>(schema: Schema.Schema<A, I>) => Effect.flatMap(readObject, decode(schema))
+const readControlObject = Effect.flatMap(readText, (text) => (text === "" ? Effect.succeed({}) : parseObject(text)))
+
+/**
+ * The control API takes JSON with any Content-Type, so a bare `curl -d '{…}'` works; no body at all reads as
+ * `{}` (a bare `curl -X POST` for a call whose fields are all optional).
+ */
+export const decodeControlBody = <A, I>(schema: Schema.Schema<A, I>) =>
+  Effect.flatMap(readControlObject, decode(schema))
 
 /** Decodes the query string (absent parameters stay absent). */
 export const decodeQuery = <A, I>(schema: Schema.Schema<A, I>) =>

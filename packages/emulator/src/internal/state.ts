@@ -69,6 +69,11 @@ export interface Grant {
   readonly expires_at: number
 }
 
+/** A personal access token (`pat_…`): the emulator user's own, tied to no app; `undefined` never expires. */
+export interface PersonalToken {
+  readonly expires_at: number | undefined
+}
+
 export interface State {
   readonly apps: HashMap.HashMap<string, App>
   readonly pending: HashMap.HashMap<string, PendingAuthorization>
@@ -76,6 +81,7 @@ export interface State {
   readonly devices: HashMap.HashMap<string, DeviceAuthorization>
   readonly accessTokens: HashMap.HashMap<string, Grant>
   readonly refreshTokens: HashMap.HashMap<string, Grant>
+  readonly personalTokens: HashMap.HashMap<string, PersonalToken>
   readonly usedJtis: HashSet.HashSet<string>
   readonly requests: Chunk.Chunk<RequestRecord>
 }
@@ -87,6 +93,7 @@ export const emptyState: State = {
   devices: HashMap.empty(),
   accessTokens: HashMap.empty(),
   refreshTokens: HashMap.empty(),
+  personalTokens: HashMap.empty(),
   usedJtis: HashSet.empty(),
   requests: Chunk.empty()
 }

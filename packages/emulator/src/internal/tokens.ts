@@ -52,18 +52,35 @@ export const issueServiceToken = (clientId: string, durationSeconds: number, sco
     })
   })
 
-/** The live token of an enabled app the request carries, else `Unauthenticated` (Coze code 4100). */
+/** `POST /__emulator/pats`: a `pat_` token for the emulator user, valid `expiresInSeconds` or for ever. */
+export const issuePersonalToken = (expiresInSeconds: number | undefined) =>
+  Effect.gen(function* () {
+    const token = yield* randomToken("pat_")
+    const expires_at = expiresInSeconds === undefined ? undefined : (yield* now) + expiresInSeconds * 1000
+    yield* updateState((state) => ({
+      ...state,
+      personalTokens: HashMap.set(state.personalTokens, token, { expires_at })
+    }))
+    return token
+  })
+
+/**
+ * The request carries a live token of an enabled app or a live personal access token, else `Unauthenticated`
+ * (Coze code 4100).
+ */
 export const requireToken = Effect.gen(function* () {
   const token = yield* Effect.flatten(bearerCredential).pipe(Effect.mapError(() => new Unauthenticated()))
   const state = yield* getState
   const at = yield* now
-  const live = HashMap.get(state.accessTokens, token).pipe(
+  const ofApp = HashMap.get(state.accessTokens, token).pipe(
     Option.filter((grant) => grant.expires_at > at),
     Option.flatMap((grant) => HashMap.get(state.apps, grant.client_id)),
-    Option.filter((app) => !app.disabled)
+    Option.exists((app) => !app.disabled)
   )
-  if (Option.isNone(live)) return yield* new Unauthenticated()
-  return live.value
+  const personal = HashMap.get(state.personalTokens, token).pipe(
+    Option.exists(({ expires_at }) => expires_at === undefined || expires_at > at)
+  )
+  if (!ofApp && !personal) return yield* new Unauthenticated()
 })
 
 /** `GET /v1/users/me`: any live token of an enabled app. */

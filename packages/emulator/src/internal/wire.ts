@@ -53,6 +53,13 @@ export const AdvanceClock = Schema.Struct({
   advance_seconds: Schema.Int.pipe(Schema.between(0, maxAdvanceSeconds))
 })
 
+export const CreatePat = Schema.Struct({
+  expires_in_seconds: Schema.optional(Schema.Int.pipe(Schema.between(1, maxAdvanceSeconds)))
+})
+
+export const CreatedPat = Schema.Struct({ token: Schema.String })
+export type CreatedPat = typeof CreatedPat.Type
+
 export const ClockAnswer = Schema.Struct({ now: Schema.Number })
 
 export const Ok = Schema.Struct({ ok: Schema.Literal(true) })
