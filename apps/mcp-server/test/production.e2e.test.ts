@@ -2,7 +2,8 @@
  * The shipped build with a user's own credentials (no sandbox): the built `dist/main.js` over stdio, the
  * emulator's `bin` as a separate process, profiles from the COZE_* variables and from profiles.json, the file
  * store in a temporary COZE_AUTH_HOME. Each login flow, restarts, two processes sharing one home, a refresh
- * for both after the emulator's clock moved, and the token files' permissions.
+ * for both after the emulator's clock moved, the token files' permissions, and the API tools calling Coze with
+ * each profile's credential (a static PAT from the environment included) without a token in any result.
  */
 import { generateKeyPairSync } from "node:crypto"
 import { existsSync, statSync, writeFileSync } from "node:fs"
@@ -67,7 +68,7 @@ const approveInChromium = (url: string) =>
   )
 
 describe("the built server with real profiles and the file store", () => {
-  it("logs in with JWT, device and PKCE, keeps the logins across restarts and processes, refreshes once for both", async () => {
+  it("logs in with JWT, device and PKCE, keeps the logins across restarts and processes, refreshes once for both, calls the API with each credential", async () => {
     const device = await emulator.control<{ client_id: string }>("/apps", { type: "device" })
     const pkce = await emulator.control<{ client_id: string }>("/apps", { type: "pkce" })
     const keys = generateKeyPairSync("rsa", {
@@ -79,6 +80,7 @@ describe("the built server with real profiles and the file store", () => {
       type: "jwt",
       public_key_pem: keys.publicKey
     })
+    const pat = await emulator.control<{ token: string }>("/pats", {})
     const home = tempHome()
     writeFileSync(path.join(home, "bot.pem"), keys.privateKey)
     writeFileSync(
@@ -91,16 +93,22 @@ describe("the built server with real profiles and the file store", () => {
           public_key_id: jwt.public_key_id,
           private_key_file: "bot.pem",
           coze_api_base: emulator.url
-        }
+        },
+        pat: { client_type: "token", token_env: "MY_COZE_PAT", coze_api_base: emulator.url }
       })
     )
     // The default profile from the environment, the way an MCP client's config passes it.
-    const env = { COZE_AUTH_HOME: home, COZE_API_BASE: emulator.url, COZE_DEVICE_OAUTH_CLIENT_ID: device.client_id }
+    const env = {
+      COZE_AUTH_HOME: home,
+      COZE_API_BASE: emulator.url,
+      COZE_DEVICE_OAUTH_CLIENT_ID: device.client_id,
+      MY_COZE_PAT: pat.token
+    }
 
     const first = await start(env)
     const before = await statusOf(first)
     assert.strictEqual(before.mode, "real")
-    assert.deepStrictEqual([...before.byName.keys()], ["default", "web", "bot"])
+    assert.deepStrictEqual([...before.byName.keys()], ["default", "web", "bot", "pat"])
     assert.deepStrictEqual(before.errors, [])
 
     // JWT: at once.
@@ -125,6 +133,21 @@ describe("the built server with real profiles and the file store", () => {
       assert.strictEqual(await usersMe(emulator.url, token), 200, profile)
       tokens.set(profile, token)
     }
+
+    // The API tools: the server calls Coze with each profile's credential, and only the answer comes back.
+    const apiTexts: Array<string> = []
+    const apiGet = async (server: ServerProcess, args: Record<string, unknown>) => {
+      const result = await server.call("api_get", args)
+      apiTexts.push(textOf(result))
+      return structured(result)
+    }
+    for (const profile of ["default", "web", "bot", "pat"]) {
+      const me = await apiGet(first, { profile, path: "/v1/users/me" })
+      assert.strictEqual(me.status, 200, profile)
+      assert.strictEqual((me.body as { data: { user_name: string } }).data.user_name, "emulator_user", profile)
+    }
+    const alice = await apiGet(first, { profile: "bot", path: "/v1/workspaces", session_name: "alice" })
+    assert.strictEqual((alice.body as { data: { total_count: number } }).data.total_count, 3)
 
     // On disk: one 0600 file per profile in a 0700 directory, named in status.
     const tokensDir = path.join(home, "tokens")
@@ -161,10 +184,16 @@ describe("the built server with real profiles and the file store", () => {
     assert.strictEqual(a, b)
     assert.notStrictEqual(a, tokens.get("default"))
     assert.strictEqual(await usersMe(emulator.url, a), 200)
+    // The web profile's token died too, unknown to the server (its clock did not move): Coze's 401 makes
+    // api_get renew it once and retry, and the call succeeds. The PAT has no expiry and lives on.
+    for (const profile of ["web", "pat"]) {
+      assert.strictEqual((await apiGet(restarted, { profile, path: "/v1/users/me" })).status, 200, profile)
+    }
+    assert.strictEqual(await refreshGrants(), grantsBefore + 2)
 
     // refresh on its own: a new token, saved for the other process too.
     structured(await restarted.call("refresh", { profile: "web" }))
-    assert.strictEqual(await refreshGrants(), grantsBefore + 2)
+    assert.strictEqual(await refreshGrants(), grantsBefore + 3)
     const web2 = await tokenOf(restarted, "web")
     assert.strictEqual(await usersMe(emulator.url, web2), 200)
 
@@ -177,7 +206,10 @@ describe("the built server with real profiles and the file store", () => {
     for (const server of [restarted, second]) {
       assert.notInclude(server.stderr.text(), "SANDBOX")
       assert.notInclude(server.stderr.text(), "unexpectedly")
-      for (const token of [...tokens.values(), a, web2]) assert.notInclude(server.stderr.text(), token)
+      for (const token of [...tokens.values(), a, web2, pat.token]) assert.notInclude(server.stderr.text(), token)
+    }
+    for (const text of apiTexts) {
+      for (const token of [...tokens.values(), a, pat.token]) assert.notInclude(text, token)
     }
   }, 120_000)
 

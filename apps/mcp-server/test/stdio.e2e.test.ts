@@ -227,4 +227,21 @@ describe("stdio, end to end", () => {
       await client.close()
     }
   })
+
+  it("runs read-only when its own settings do not load, every tool saying which setting is at fault", async () => {
+    const { client, stderr } = await connectStdio([], {
+      COZE_AUTH_MCP_READ_ONLY: "maybe",
+      COZE_DEVICE_OAUTH_CLIENT_ID: "1234567890123.app.coze"
+    })
+    try {
+      await stderr.find(/^coze-auth: .*COZE_AUTH_MCP_READ_ONLY/m)
+      const { tools } = await client.listTools()
+      assert.deepStrictEqual(tools.map((t) => t.name).sort(), ["api_get", "login", "refresh", "status"])
+      const result = (await client.callTool({ name: "api_get", arguments: { path: "/v1/users/me" } })) as CallToolResult
+      assert.isTrue(result.isError)
+      assert.include(textOf(result), "COZE_AUTH_MCP_READ_ONLY")
+    } finally {
+      await client.close()
+    }
+  })
 })

@@ -42,11 +42,11 @@ export const control = (url: string, route: string, body: object) =>
   }).then((r) => r.json())
 
 /** The built server over stdio, with a fresh COZE_AUTH_HOME, connected to an SDK client. */
-export const connectStdio = async (args: ReadonlyArray<string>) => {
+export const connectStdio = async (args: ReadonlyArray<string>, env: Record<string, string> = {}) => {
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [mainJs, ...args],
-    env: { COZE_AUTH_HOME: tempHome() },
+    env: { COZE_AUTH_HOME: tempHome(), ...env },
     stderr: "pipe"
   })
   const stderr = watch(transport.stderr!)
