@@ -1,7 +1,6 @@
 /**
  * The layer graph behind the runtime: the shared profiles (@coze-auth/profiles) over one token store and
- * HTTP client, the pending-login registry, the settings, the HTTP client (for the API tools too), and logs on
- * stderr.
+ * HTTP client (which the API tools use too), the pending-login registry, the settings, and logs on stderr.
  */
 
 import type { TokenStore } from "@coze-auth/core/TokenStore"
