@@ -3,7 +3,8 @@
 // refresh-token chain, in interleaved rounds. The difference in CPU per request between two neighbouring rows
 // is what the layer added between them costs:
 //
-//   node:http → fetch → HttpClient (FetchHttpClient / NodeHttpClient / undici) execute + text
+//   node:http → fetch → HttpClient (FetchHttpClient / NodeHttpClient / undici) execute + text, each with and
+//   without Effect's tracing span per request (HttpClient.withTracerDisabledWhen)
 //   → Dialect.send (+ error mapping, 30 s timeout) → Dialect.coze.token (+ body, Schema decode, Token)
 //   → retryUnprocessed (what DeviceOAuth.refresh is) → Credentials.refresh (+ single flight, store, lock)
 
@@ -33,7 +34,13 @@ const clients = {
   node: ManagedRuntime.make(NodeHttpClient.layer),
   undici: ManagedRuntime.make(NodeHttpClient.layerUndici)
 }
-const httpClient = (name: keyof typeof clients) => clients[name].runPromise(HttpClient.HttpClient)
+/** A client, with Effect's HTTP tracing span (and its trace headers) per request, or without it. */
+const httpClient = (name: keyof typeof clients, traced = true) =>
+  clients[name].runPromise(
+    Effect.map(HttpClient.HttpClient, (client) =>
+      traced ? client : HttpClient.withTracerDisabledWhen(client, () => true)
+    )
+  )
 
 /** A device login: an app and a refresh token to rotate from. */
 const login = () =>
@@ -86,8 +93,8 @@ const promiseChain = async (post: (body: string) => Promise<string>) => {
 }
 
 /** The platform client alone: execute + text, as Dialect.send does, without its error mapping and timeout. */
-const httpClientChain = async (name: keyof typeof clients) => {
-  const client = await httpClient(name)
+const httpClientChain = async (name: keyof typeof clients, traced = true) => {
+  const client = await httpClient(name, traced)
   const c = await chain(() => Effect.succeed(""))
   return Effect.suspend(() =>
     client
@@ -117,8 +124,8 @@ const sendChain = async () => {
 }
 
 /** Dialect.coze.token (the whole request and decoding), with or without the retry wrapper. */
-const tokenChain = async (name: keyof typeof clients, retry: boolean) => {
-  const client = await httpClient(name)
+const tokenChain = async (name: keyof typeof clients, retry: boolean, traced = true) => {
+  const client = await httpClient(name, traced)
   const { clientId, token } = await login()
   let current = token
   const once = Effect.suspend(() =>
@@ -165,9 +172,16 @@ const layers: ReadonlyArray<readonly [name: string, label: string, sample: () =>
   ["httpFetch", "HttpClient FetchHttpClient execute + text", effect(await httpClientChain("fetch"))],
   ["httpNode", "HttpClient NodeHttpClient execute + text", effect(await httpClientChain("node"))],
   ["httpUndici", "HttpClient undici execute + text", effect(await httpClientChain("undici"))],
+  ["httpFetchUntraced", "HttpClient FetchHttpClient, tracer disabled", effect(await httpClientChain("fetch", false))],
+  ["httpUndiciUntraced", "HttpClient undici, tracer disabled", effect(await httpClientChain("undici", false))],
   ["send", "Dialect.send, fetch (+ errors, timeout)", effect(await sendChain())],
   ["token", "Dialect.coze.token, fetch (+ body, decode)", effect(await tokenChain("fetch", false))],
   ["tokenUndici", "Dialect.coze.token, undici", effect(await tokenChain("undici", false))],
+  [
+    "tokenUndiciUntraced",
+    "Dialect.coze.token, undici, tracer disabled",
+    effect(await tokenChain("undici", false, false))
+  ],
   ["retry", "retryUnprocessed(token), fetch = flow.refresh", effect(await tokenChain("fetch", true))],
   ["credentials", "Credentials.refresh, fetch (+ flight, store)", effect(await credentialsChain())]
 ]
@@ -189,6 +203,9 @@ const above: Record<string, string> = {
   send: "httpFetch",
   token: "send",
   tokenUndici: "httpUndici",
+  httpFetchUntraced: "httpFetch",
+  httpUndiciUntraced: "httpUndici",
+  tokenUndiciUntraced: "httpUndiciUntraced",
   retry: "token",
   credentials: "retry"
 }

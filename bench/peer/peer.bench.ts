@@ -49,14 +49,27 @@ const httpRuntimes = {
   undici: ManagedRuntime.make(NodeHttpClient.layerUndici)
 }
 type HttpRuntime = ManagedRuntime.ManagedRuntime<HttpClient.HttpClient, never>
-const jwtClient = (http: HttpRuntime, signer: Layer.Layer<JwtOAuth.JwtSigner> | undefined = undefined) =>
-  http.runPromise(signer === undefined ? JwtOAuth.make(jwtOptions) : Effect.provide(JwtOAuth.make(jwtOptions), signer))
+/** The runtime's client without Effect's tracing span per request (HttpClient.withTracerDisabledWhen). */
+const untraced = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.provideServiceEffect(
+    effect,
+    HttpClient.HttpClient,
+    Effect.map(
+      HttpClient.HttpClient,
+      HttpClient.withTracerDisabledWhen(() => true)
+    )
+  )
+const jwtClient = (http: HttpRuntime, signer?: Layer.Layer<JwtOAuth.JwtSigner>, traced = true) => {
+  const make = signer === undefined ? JwtOAuth.make(jwtOptions) : Effect.provide(JwtOAuth.make(jwtOptions), signer)
+  return http.runPromise(traced ? make : untraced(make))
+}
 
 const clients = {
   fetch: await jwtClient(httpRuntimes.fetch),
   nodeSigner: await jwtClient(httpRuntimes.fetch, NodeJwtSigner.layer),
   nodeHttp: await jwtClient(httpRuntimes.node, NodeJwtSigner.layer),
-  undici: await jwtClient(httpRuntimes.undici, NodeJwtSigner.layer)
+  undici: await jwtClient(httpRuntimes.undici, NodeJwtSigner.layer),
+  untraced: await jwtClient(httpRuntimes.undici, NodeJwtSigner.layer, false)
 }
 const sdkToken = () =>
   getJWTToken({
@@ -83,20 +96,23 @@ const jwtVariants = (lanes: number) => ({
   fetch: () => measureEffect(clients.fetch.token({ sessionName: "user-1" }), windowMs, lanes),
   nodeSigner: () => measureEffect(clients.nodeSigner.token({ sessionName: "user-1" }), windowMs, lanes),
   nodeHttp: () => measureEffect(clients.nodeHttp.token({ sessionName: "user-1" }), windowMs, lanes),
-  undici: () => measureEffect(clients.undici.token({ sessionName: "user-1" }), windowMs, lanes)
+  undici: () => measureEffect(clients.undici.token({ sessionName: "user-1" }), windowMs, lanes),
+  untraced: () => measureEffect(clients.untraced.token({ sessionName: "user-1" }), windowMs, lanes)
 })
 const jwtLabels = {
   sdk: "@coze/api getJWTToken (axios)",
   fetch: "JwtOAuth.token, WebCrypto, fetch (today's default)",
   nodeSigner: "JwtOAuth.token + NodeJwtSigner, fetch",
   nodeHttp: "JwtOAuth.token + NodeJwtSigner, NodeHttpClient",
-  undici: "JwtOAuth.token + NodeJwtSigner, NodeHttpClient undici"
+  undici: "JwtOAuth.token + NodeJwtSigner, undici",
+  untraced: "JwtOAuth.token + NodeJwtSigner, undici, untraced"
 }
 const jwtComparisons = [
   ["WebCrypto + fetch / @coze/api (before)", "fetch", "sdk", 1.2],
   ["NodeJwtSigner + fetch / @coze/api", "nodeSigner", "sdk", 1.2],
   ["NodeJwtSigner + NodeHttpClient / @coze/api", "nodeHttp", "sdk", 1.2],
-  ["NodeJwtSigner + undici / @coze/api", "undici", "sdk", 1.2]
+  ["NodeJwtSigner + undici / @coze/api", "undici", "sdk", 1.2],
+  ["NodeJwtSigner + undici, untraced / @coze/api", "untraced", "sdk", 1.2]
 ] as const
 
 console.log(`emulator in its own process at ${emulator.url}; ${rounds} rounds × ${windowMs} ms per variant`)
@@ -147,28 +163,41 @@ const freshCredentials = () =>
       Effect.provideServiceEffect(TokenStore.TokenStore, TokenStore.makeMemory)
     )
   )
-const everyone = <A>(run: () => Promise<A>) => Promise.all(Array.from({ length: callers }, run))
+// A thousand sockets at once can overflow the emulator's accept queue: failed callers are counted, not fatal.
+let failures = 0
+const everyone = async <A>(run: () => Promise<A>) => {
+  for (const result of await Promise.allSettled(Array.from({ length: callers }, run))) {
+    if (result.status === "rejected") failures++
+  }
+}
 
 const stampede = { sdkLone: [] as Array<number>, sdk: [] as Array<number>, lone: [] as Array<number> }
 const stampedeOf = { credentials: [] as Array<number> }
 const requests = { sdk: new Set<number>(), credentials: new Set<number>() }
+const failed = { sdk: 0, credentials: 0 }
 for (let round = 0; round < (quick ? 1 : 3); round++) {
   stampede.sdkLone.push((await counted(naiveCache())).ms)
   const sdk = naiveCache()
+  failures = 0
   const sdkRun = await counted(() => everyone(sdk))
+  failed.sdk += failures
   stampede.sdk.push(sdkRun.ms)
   requests.sdk.add(sdkRun.requests)
   const lone = await freshCredentials()
   stampede.lone.push((await counted(() => Effect.runPromise(lone.token()))).ms)
   const credentials = await freshCredentials()
+  failures = 0
   const run = await counted(() =>
     Effect.runPromise(
       Effect.all(
-        Array.from({ length: callers }, () => credentials.token()),
+        Array.from({ length: callers }, () =>
+          Effect.catchAll(credentials.token(), () => Effect.sync(() => failures++))
+        ),
         { concurrency: "unbounded", discard: true }
       )
     )
   )
+  failed.credentials += failures
   stampedeOf.credentials.push(run.ms)
   requests.credentials.add(run.requests)
 }
@@ -176,11 +205,11 @@ const ms = (values: ReadonlyArray<number>) => `${median(values).toFixed(1).padSt
 console.log(`\n${callers} callers wanting a token at once (medians of ${stampede.sdk.length} rounds)`)
 console.log(`  naive cache around getJWTToken, 1 caller              ${ms(stampede.sdkLone)}`)
 console.log(
-  `  naive cache around getJWTToken, ${callers} callers          ${ms(stampede.sdk)}, ${[...requests.sdk].join("/")} requests`
+  `  naive cache around getJWTToken, ${callers} callers          ${ms(stampede.sdk)}, ${[...requests.sdk].join("/")} requests, ${failed.sdk} callers failed in all`
 )
 console.log(`  Credentials (NodeJwtSigner, fetch), 1 caller           ${ms(stampede.lone)}`)
 console.log(
-  `  Credentials (NodeJwtSigner, fetch), ${callers} callers       ${ms(stampedeOf.credentials)}, ${[...requests.credentials].join("/")} requests`
+  `  Credentials (NodeJwtSigner, fetch), ${callers} callers       ${ms(stampedeOf.credentials)}, ${[...requests.credentials].join("/")} requests, ${failed.credentials} callers failed`
 )
 console.log(
   `  Credentials / naive cache, ${callers} callers: ${(median(stampede.sdk) / median(stampedeOf.credentials)).toFixed(1)}× faster`
@@ -205,8 +234,10 @@ const login = (client: HttpClient.HttpClient) =>
   )
 const httpClientOf = (http: HttpRuntime) => http.runPromise(HttpClient.HttpClient)
 
-const credentialsOver = async (http: HttpRuntime) => {
-  const { flow, token } = await login(await httpClientOf(http))
+const credentialsOver = async (http: HttpRuntime, traced = true) => {
+  const { flow, token } = await login(
+    await http.runPromise(traced ? HttpClient.HttpClient : untraced(HttpClient.HttpClient))
+  )
   return Effect.runPromise(
     Effect.gen(function* () {
       const store = yield* TokenStore.makeMemory
@@ -263,6 +294,7 @@ const refreshers = {
   fetch: await bare(viaFetch),
   credentials: await credentialsOver(httpRuntimes.fetch),
   credentialsNode: await credentialsOver(httpRuntimes.node),
+  credentialsUndici: await credentialsOver(httpRuntimes.undici, false),
   flow: await login(await httpClientOf(httpRuntimes.fetch))
 }
 let flowToken = refreshers.flow.token
@@ -278,6 +310,7 @@ const refreshResults = await runRounds(rounds, {
   fetch: () => measure(refreshers.fetch, windowMs),
   credentials: () => measureEffect(refreshers.credentials.refresh, windowMs),
   credentialsNode: () => measureEffect(refreshers.credentialsNode.refresh, windowMs),
+  credentialsUndici: () => measureEffect(refreshers.credentialsUndici.refresh, windowMs),
   flow: () => measureEffect(flowRefresh, windowMs)
 })
 report(
@@ -288,12 +321,14 @@ report(
     fetch: "bare fetch POST + JSON.parse",
     credentials: "Credentials.refresh, fetch (today's default)",
     credentialsNode: "Credentials.refresh, NodeHttpClient",
+    credentialsUndici: "Credentials.refresh, undici, untraced",
     flow: "DeviceOAuth.refresh alone, fetch (no Credentials)"
   },
   [
     ["bare fetch / node:http", "fetch", "nodeHttp"],
     ["Credentials, fetch / node:http", "credentials", "nodeHttp"],
     ["Credentials, NodeHttpClient / node:http", "credentialsNode", "nodeHttp"],
+    ["Credentials, undici untraced / node:http", "credentialsUndici", "nodeHttp"],
     ["DeviceOAuth.refresh, fetch / node:http", "flow", "nodeHttp"]
   ],
   "refreshes/s"
@@ -307,6 +342,7 @@ const extraMs = (name: string) =>
   )
 console.log(`  Credentials, fetch: ${extraMs("credentials")} ms above node:http per refresh (target ≤ 0.5 ms)`)
 console.log(`  Credentials, NodeHttpClient: ${extraMs("credentialsNode")} ms above node:http per refresh`)
+console.log(`  Credentials, undici untraced: ${extraMs("credentialsUndici")} ms above node:http per refresh`)
 console.log(`  bare fetch: ${extraMs("fetch")} ms above node:http per refresh`)
 
 agent.destroy()

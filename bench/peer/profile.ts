@@ -5,7 +5,7 @@
 // .cpuprofile for Chrome DevTools / speedscope.
 //
 // Variants: sdk (getJWTToken), fetch (JwtOAuth, WebCrypto, FetchHttpClient), node (NodeJwtSigner, fetch),
-// undici (NodeJwtSigner, NodeHttpClient.layerUndici), refresh (Credentials.refresh, fetch),
+// undici (NodeJwtSigner, NodeHttpClient.layerUndici), best (the same without Effect's HTTP tracing span), refresh (Credentials.refresh, fetch),
 // refresh-undici (the same on undici), nodehttp (a bare node:http refresh POST).
 
 import { generateKeyPairSync } from "node:crypto"
@@ -37,9 +37,8 @@ const pem = privateKey.export({ type: "pkcs8", format: "pem" }).toString()
 const app = await runtime.runPromise(
   emulator.createApp({ type: "jwt", public_key_pem: publicKey.export({ type: "spki", format: "pem" }).toString() })
 )
-const httpLayer: Layer.Layer<HttpClient.HttpClient> = variant.endsWith("undici")
-  ? NodeHttpClient.layerUndici
-  : FetchHttpClient.layer
+const httpLayer: Layer.Layer<HttpClient.HttpClient> =
+  variant.endsWith("undici") || variant === "best" ? NodeHttpClient.layerUndici : FetchHttpClient.layer
 const client = ManagedRuntime.make(
   Layer.merge(httpLayer, variant === "fetch" ? Layer.empty : NodeJwtSigner.layer) as Layer.Layer<HttpClient.HttpClient>
 )
