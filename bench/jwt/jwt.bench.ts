@@ -135,22 +135,30 @@ const measure = (run: () => Promise<unknown>, lanes = 1) => measureFor(run, wind
 const measureEffect = (effect: Effect.Effect<unknown>, lanes = 1) => measureEffectFor(effect, windowMs, lanes)
 const runRounds = (variants: Parameters<typeof runRoundsOf>[1]) => runRoundsOf(rounds, variants)
 
+// The variants both measures share: the WebCrypto floor, JwtOAuth with each signer, and the peer's signing.
+const signers = {
+  subtle: "WebCrypto crypto.subtle.sign (async)",
+  jwtOAuth: "JwtOAuth, default signer (jose, WebCrypto)",
+  nodeSigner: "JwtOAuth + NodeJwtSigner (node:crypto)",
+  cozeApi: "@coze/api signing (jsonwebtoken, PEM per call)"
+}
+const sharedVariants = (lanes: number) => ({
+  subtle: () => measure(viaSubtle, lanes),
+  jwtOAuth: () => measureEffect(viaJwtOAuth, lanes),
+  nodeSigner: () => measureEffect(viaNodeSigner, lanes),
+  cozeApi: () => measure(viaCozeApi, lanes)
+})
+
 const sequential = await runRounds({
   createSign: () => measure(viaCreateSign),
-  subtle: () => measure(viaSubtle),
-  jwtOAuth: () => measureEffect(viaJwtOAuth),
-  nodeSigner: () => measureEffect(viaNodeSigner),
-  cozeApi: () => measure(viaCozeApi)
+  ...sharedVariants(1)
 })
 report(
   "sequential (one mint at a time)",
   sequential,
   {
     createSign: "node:crypto createSign RSA-SHA256 (sync)",
-    subtle: "WebCrypto crypto.subtle.sign (async)",
-    jwtOAuth: "JwtOAuth, default signer (jose, WebCrypto)",
-    nodeSigner: "JwtOAuth + NodeJwtSigner (node:crypto)",
-    cozeApi: "@coze/api signing (jsonwebtoken, PEM per call)"
+    ...signers
   },
   [
     ["JwtOAuth + NodeJwtSigner / createSign", "nodeSigner", "createSign", 0.95],
@@ -163,20 +171,14 @@ report(
 
 const concurrent = await runRounds({
   cryptoSign: () => measure(viaCryptoSignAsync, inFlight),
-  subtle: () => measure(viaSubtle, inFlight),
-  jwtOAuth: () => measureEffect(viaJwtOAuth, inFlight),
-  nodeSigner: () => measureEffect(viaNodeSigner, inFlight),
-  cozeApi: () => measure(viaCozeApi, inFlight)
+  ...sharedVariants(inFlight)
 })
 report(
   `${inFlight} mints in flight`,
   concurrent,
   {
     cryptoSign: "node:crypto crypto.sign(…, callback) (async)",
-    subtle: "WebCrypto crypto.subtle.sign (async)",
-    jwtOAuth: "JwtOAuth, default signer (jose, WebCrypto)",
-    nodeSigner: "JwtOAuth + NodeJwtSigner (node:crypto)",
-    cozeApi: "@coze/api signing (jsonwebtoken, PEM per call)"
+    ...signers
   },
   [
     ["JwtOAuth + NodeJwtSigner / crypto.sign async", "nodeSigner", "cryptoSign", 0.95],

@@ -8,17 +8,15 @@
 //   → Dialect.send (+ error mapping, 30 s timeout) → Dialect.coze.token (+ body, Schema decode, Token)
 //   → retryUnprocessed (what DeviceOAuth.refresh is) → Credentials.refresh (+ single flight, store, lock)
 
-import * as http from "node:http"
-import * as Credentials from "@coze-auth/core/Credentials"
-import * as DeviceOAuth from "@coze-auth/core/DeviceOAuth"
 import * as Dialect from "@coze-auth/core/Dialect"
 import * as Region from "@coze-auth/core/Region"
 import { retryUnprocessed } from "@coze-auth/core/Retry"
-import * as TokenStore from "@coze-auth/core/TokenStore"
 import * as EmulatorClient from "@coze-auth/emulator/EmulatorClient"
 import { FetchHttpClient, HttpClient, HttpClientRequest } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
 import { Effect, ManagedRuntime, Option, Redacted } from "effect"
+import { fetchPost as fetchPostTo, nodeHttpPost } from "../shared/bare.js"
+import { deviceLogin, memoryCredentials } from "../shared/device.js"
 import * as Emulator from "../shared/emulator.js"
 import { measure, measureEffect, median, quick, runRounds, type Sample } from "../shared/measure.js"
 
@@ -43,16 +41,7 @@ const httpClient = (name: keyof typeof clients, traced = true) =>
   )
 
 /** A device login: an app and a refresh token to rotate from. */
-const login = () =>
-  runtime.runPromise(
-    Effect.gen(function* () {
-      const app = yield* emulator.createApp({ type: "device" })
-      const flow = yield* DeviceOAuth.make({ clientId: app.client_id, region })
-      const code = yield* flow.deviceCode()
-      yield* emulator.approveDevice(code.userCode)
-      return { clientId: app.client_id, flow, token: yield* flow.poll(code) }
-    }).pipe(Effect.provide(FetchHttpClient.layer))
-  )
+const login = () => runtime.runPromise(deviceLogin(emulator).pipe(Effect.provide(FetchHttpClient.layer)))
 
 /** A refresh-token chain: `step` sends one request with the current refresh token and keeps the new one. */
 const chain = async <E>(send: (body: string, clientId: string) => Effect.Effect<string, E> | Promise<string>) => {
@@ -67,25 +56,8 @@ const chain = async <E>(send: (body: string, clientId: string) => Effect.Effect<
   return { body, clientId, keep, send }
 }
 
-const agent = new http.Agent({ keepAlive: true })
-const viaNodeHttp = (body: string) =>
-  new Promise<string>((resolve, reject) => {
-    const request = http.request(
-      tokenUrl,
-      { method: "POST", agent, headers: { "content-type": "application/json", accept: "application/json" } },
-      (response) => {
-        let text = ""
-        response.setEncoding("utf8")
-        response.on("data", (chunk) => {
-          text += chunk
-        })
-        response.on("end", () => resolve(text))
-        response.on("error", reject)
-      }
-    )
-    request.on("error", reject)
-    request.end(body)
-  })
+const nodeHttp = nodeHttpPost(tokenUrl)
+const viaNodeHttp = nodeHttp.post
 
 const promiseChain = async (post: (body: string) => Promise<string>) => {
   const c = await chain(post)
@@ -145,17 +117,7 @@ const tokenChain = async (name: keyof typeof clients, retry: boolean, traced = t
 
 const credentialsChain = async () => {
   const { flow, token } = await login()
-  const credentials = await Effect.runPromise(
-    Effect.gen(function* () {
-      const store = yield* TokenStore.makeMemory
-      yield* store.set("bench", token)
-      return yield* Credentials.make({
-        profile: "bench",
-        source: Credentials.Source.Refreshable({ flow: "device", refresh: flow.refresh })
-      }).pipe(Effect.provideService(TokenStore.TokenStore, store))
-    })
-  )
-  return credentials.refresh
+  return (await Effect.runPromise(memoryCredentials(flow, token))).refresh
 }
 
 const promise = (run: () => Promise<unknown>) => () => measure(run, windowMs)
@@ -163,8 +125,7 @@ const effect =
   <E>(run: Effect.Effect<unknown, E>) =>
   () =>
     measureEffect(run, windowMs)
-const fetchPost = (body: string) =>
-  fetch(tokenUrl, { method: "POST", headers: { "content-type": "application/json" }, body }).then((r) => r.text())
+const fetchPost = fetchPostTo(tokenUrl)
 
 const layers: ReadonlyArray<readonly [name: string, label: string, sample: () => Promise<Sample>]> = [
   ["nodeHttp", "node:http POST + JSON.parse (the floor)", promise(await promiseChain(viaNodeHttp))],
@@ -218,5 +179,5 @@ for (const [name, label] of layers) {
   )
 }
 
-agent.destroy()
+nodeHttp.close()
 await Promise.all([runtime, ...Object.values(clients)].map((r) => r.dispose()))

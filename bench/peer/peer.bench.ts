@@ -10,10 +10,7 @@
 // 3. A refresh (rotating refresh token) over loopback through Credentials, against the same POST made with
 //    bare node:http and bare fetch. Target: within 0.5 ms of node:http.
 
-import * as http from "node:http"
-import { getJWTToken } from "@coze/api"
 import * as Credentials from "@coze-auth/core/Credentials"
-import * as DeviceOAuth from "@coze-auth/core/DeviceOAuth"
 import * as JwtOAuth from "@coze-auth/core/JwtOAuth"
 import * as Region from "@coze-auth/core/Region"
 import * as TokenStore from "@coze-auth/core/TokenStore"
@@ -22,6 +19,9 @@ import * as NodeJwtSigner from "@coze-auth/node/NodeJwtSigner"
 import { FetchHttpClient, HttpClient } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
 import { Effect, type Layer, ManagedRuntime, Option, Redacted } from "effect"
+import { fetchPost as fetchPostTo, nodeHttpPost } from "../shared/bare.js"
+import { sdkJwtToken } from "../shared/cozeApi.js"
+import { deviceLogin, memoryCredentials } from "../shared/device.js"
 import * as Emulator from "../shared/emulator.js"
 import { measure, measureEffect, median, quick, report, runRounds, spread } from "../shared/measure.js"
 
@@ -71,15 +71,12 @@ const clients = {
   undici: await jwtClient(httpRuntimes.undici, NodeJwtSigner.layer),
   untraced: await jwtClient(httpRuntimes.undici, NodeJwtSigner.layer, false)
 }
-const sdkToken = () =>
-  getJWTToken({
-    baseURL: emulator.url,
-    appId: app.client_id,
-    aud: Region.jwtAudience(region),
-    keyid: app.public_key_id!,
-    privateKey: pem,
-    sessionName: "user-1"
-  })
+const sdkToken = sdkJwtToken({
+  apiBase: emulator.url,
+  clientId: app.client_id,
+  publicKeyId: app.public_key_id!,
+  privateKeyPem: pem
+})
 
 // Every variant's token is a real one: the emulator's API accepts it.
 const accepted = async (accessToken: string) => {
@@ -223,35 +220,14 @@ console.log(
 
 /** A device login: a refresh token to rotate from. */
 const login = (client: HttpClient.HttpClient) =>
-  runtime.runPromise(
-    Effect.gen(function* () {
-      const device = yield* EmulatorClient.EmulatorClient.pipe(
-        Effect.flatMap((emulator) => emulator.createApp({ type: "device" }))
-      )
-      const flow = yield* DeviceOAuth.make({ clientId: device.client_id, region }).pipe(
-        Effect.provideService(HttpClient.HttpClient, client)
-      )
-      const code = yield* flow.deviceCode()
-      yield* emulator.approveDevice(code.userCode)
-      return { clientId: device.client_id, flow, token: yield* flow.poll(code) }
-    })
-  )
+  runtime.runPromise(deviceLogin(emulator).pipe(Effect.provideService(HttpClient.HttpClient, client)))
 const httpClientOf = (http: HttpRuntime) => http.runPromise(HttpClient.HttpClient)
 
 const credentialsOver = async (http: HttpRuntime, traced = true) => {
   const { flow, token } = await login(
     await http.runPromise(traced ? HttpClient.HttpClient : untraced(HttpClient.HttpClient))
   )
-  return Effect.runPromise(
-    Effect.gen(function* () {
-      const store = yield* TokenStore.makeMemory
-      yield* store.set("bench", token)
-      return yield* Credentials.make({
-        profile: "bench",
-        source: Credentials.Source.Refreshable({ flow: "device", refresh: flow.refresh })
-      }).pipe(Effect.provideService(TokenStore.TokenStore, store))
-    })
-  )
+  return Effect.runPromise(memoryCredentials(flow, token))
 }
 
 /** The same POST by hand: JSON body, JSON answer, the rotated refresh token kept for the next one. */
@@ -267,31 +243,9 @@ const bare = async (post: (body: string) => Promise<string>) => {
   }
 }
 const tokenUrl = `${emulator.url}/api/permission/oauth2/token`
-const agent = new http.Agent({ keepAlive: true })
-const viaNodeHttp = (body: string) =>
-  new Promise<string>((resolve, reject) => {
-    const request = http.request(
-      tokenUrl,
-      { method: "POST", agent, headers: { "content-type": "application/json", accept: "application/json" } },
-      (response) => {
-        let text = ""
-        response.setEncoding("utf8")
-        response.on("data", (chunk) => {
-          text += chunk
-        })
-        response.on("end", () => resolve(text))
-        response.on("error", reject)
-      }
-    )
-    request.on("error", reject)
-    request.end(body)
-  })
-const viaFetch = (body: string) =>
-  fetch(tokenUrl, {
-    method: "POST",
-    headers: { "content-type": "application/json", accept: "application/json" },
-    body
-  }).then((response) => response.text())
+const nodeHttp = nodeHttpPost(tokenUrl)
+const viaNodeHttp = nodeHttp.post
+const viaFetch = fetchPostTo(tokenUrl)
 
 const refreshers = {
   nodeHttp: await bare(viaNodeHttp),
@@ -349,5 +303,5 @@ console.log(`  Credentials, NodeHttpClient: ${extraMs("credentialsNode")} ms abo
 console.log(`  Credentials, undici untraced: ${extraMs("credentialsUndici")} ms above node:http per refresh`)
 console.log(`  bare fetch: ${extraMs("fetch")} ms above node:http per refresh`)
 
-agent.destroy()
+nodeHttp.close()
 await Promise.all([runtime, ...Object.values(httpRuntimes)].map((runtime) => runtime.dispose()))

@@ -12,17 +12,15 @@ import { generateKeyPairSync } from "node:crypto"
 import { writeFileSync } from "node:fs"
 import * as http from "node:http"
 import { Session } from "node:inspector/promises"
-import { getJWTToken } from "@coze/api"
-import * as Credentials from "@coze-auth/core/Credentials"
-import * as DeviceOAuth from "@coze-auth/core/DeviceOAuth"
 import * as JwtOAuth from "@coze-auth/core/JwtOAuth"
 import * as Region from "@coze-auth/core/Region"
-import * as TokenStore from "@coze-auth/core/TokenStore"
 import * as EmulatorClient from "@coze-auth/emulator/EmulatorClient"
 import * as NodeJwtSigner from "@coze-auth/node/NodeJwtSigner"
 import { FetchHttpClient, type HttpClient } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
 import { Effect, Layer, ManagedRuntime, Option, Redacted } from "effect"
+import { sdkJwtToken } from "../shared/cozeApi.js"
+import { deviceLogin, memoryCredentials } from "../shared/device.js"
 import * as Emulator from "../shared/emulator.js"
 
 const [variant = "fetch", count = "2000"] = process.argv.slice(2).filter((arg) => !arg.startsWith("--"))
@@ -44,36 +42,19 @@ const client = ManagedRuntime.make(
 )
 
 const refresher = async () => {
-  const device = await runtime.runPromise(emulator.createApp({ type: "device" }))
-  return client.runPromise(
-    Effect.gen(function* () {
-      const flow = yield* DeviceOAuth.make({ clientId: device.client_id, region })
-      const code = yield* flow.deviceCode()
-      yield* emulator.approveDevice(code.userCode)
-      const token = yield* flow.poll(code)
-      const store = yield* TokenStore.makeMemory
-      yield* store.set("bench", token)
-      const credentials = yield* Credentials.make({
-        profile: "bench",
-        source: Credentials.Source.Refreshable({ flow: "device", refresh: flow.refresh })
-      }).pipe(Effect.provideService(TokenStore.TokenStore, store))
-      return { clientId: device.client_id, credentials, token }
-    })
-  )
+  const { clientId, flow, token } = await client.runPromise(deviceLogin(emulator))
+  return { clientId, credentials: await Effect.runPromise(memoryCredentials(flow, token)), token }
 }
 
 const one: () => Promise<unknown> = await (async () => {
   switch (variant) {
     case "sdk":
-      return () =>
-        getJWTToken({
-          baseURL: emulator.url,
-          appId: app.client_id,
-          aud: Region.jwtAudience(region),
-          keyid: app.public_key_id!,
-          privateKey: pem,
-          sessionName: "user-1"
-        })
+      return sdkJwtToken({
+        apiBase: emulator.url,
+        clientId: app.client_id,
+        publicKeyId: app.public_key_id!,
+        privateKeyPem: pem
+      })
     case "refresh":
     case "refresh-undici": {
       const { credentials } = await refresher()
