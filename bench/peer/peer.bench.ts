@@ -10,6 +10,7 @@
 // 3. A refresh (rotating refresh token) over loopback through Credentials, against the same POST made with
 //    bare node:http and bare fetch. Target: within 0.5 ms of node:http.
 
+import { generateKeyPairSync } from "node:crypto"
 import * as Credentials from "@coze-auth/core/Credentials"
 import * as JwtOAuth from "@coze-auth/core/JwtOAuth"
 import * as Region from "@coze-auth/core/Region"
@@ -32,7 +33,6 @@ const inFlight = 8
 const runtime = ManagedRuntime.make(Emulator.layer())
 const emulator = await runtime.runPromise(EmulatorClient.EmulatorClient)
 const region = Region.custom({ apiBase: emulator.url })
-const { generateKeyPairSync } = await import("node:crypto")
 const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 })
 const pem = privateKey.export({ type: "pkcs8", format: "pem" }).toString()
 const app = await runtime.runPromise(
