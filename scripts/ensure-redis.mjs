@@ -32,7 +32,9 @@ export const ensureRedis = () => {
     console.error("coze-auth: installing Debian's redis-server for the Redis store tests…")
     if (aptInstall(["redis-server"]) && existsSync(redisServerPath)) return true
   }
-  console.warn(`coze-auth: ${redisServerPath} is missing; install redis-server (or set REDIS_SERVER) for the Redis tests`)
+  console.warn(
+    `coze-auth: ${redisServerPath} is missing; install redis-server (or set REDIS_SERVER) for the Redis tests`
+  )
   return false
 }
 
