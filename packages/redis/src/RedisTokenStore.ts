@@ -6,8 +6,9 @@
  * - **Client**: ioredis 5 — the client `@effect/experimental`'s Redis persistence is built on (peer `^5`),
  *   with `rediss://` TLS, reconnection and per-command timeouts built in. node-redis would do too; ioredis'
  *   offline-queue and retry options let an outage fail fast instead of queueing.
- * - **Lease** (`withLock`): `SET <lease> <random owner> NX PX <lease>`, renewed every third of the lease while
- *   held, released by compare-and-delete (Lua) so only its owner frees it. A waiter polls (jittered) for at
+ * - **Lease** (`withLock`): the lease key set to this store's random owner id only if it is free (or still
+ *   its own: a release that never reached Redis), with a TTL; renewed every third of the lease while held,
+ *   released by compare-and-delete (Lua) so only its owner frees it. A waiter polls (jittered) for at
  *   most `leaseWait`; a holder that died is replaced once its lease expires. A lease is three short
  *   commands, written here: redis-semaphore's mutex fits the shape, but a Redis outage during its
  *   background refresh is an unhandled rejection, and it has no fence.
@@ -407,6 +408,10 @@ export const make = (options: Options): Effect.Effect<TokenStore.Service, CozeEr
 
     const remove: TokenStore.Service["remove"] = (profile) => put(profile, null)
 
+    // One owner for this store's leases: in this process withLock is one fiber at a time per profile, and a
+    // lease whose release never reached Redis (it was down) is taken back by the next withLock, before anyone
+    // else can take it and read the credential this process could not write yet.
+    const owner = globalThis.crypto.randomUUID()
     const busy = (profile: string) =>
       storeError(
         new LeaseBusy({
@@ -437,16 +442,17 @@ export const make = (options: Options): Effect.Effect<TokenStore.Service, CozeEr
     const takeLease = (profile: string) =>
       Effect.gen(function* () {
         const key = leaseKey(profile)
-        const owner = globalThis.crypto.randomUUID()
         yield* Effect.addFinalizer(() => Effect.ignore(run(Redis.release(key, owner))))
         yield* run(Redis.acquire(key, owner, leaseMillis)).pipe(
-          Effect.flatMap((answer) => (answer === "OK" ? Effect.void : Effect.fail(busy(profile)))),
+          Effect.flatMap((taken) => (taken === 1 ? Effect.void : Effect.fail(busy(profile)))),
           Effect.retry({
             while: (error) => reasonOf(error)?._tag === "LeaseBusy",
             schedule: Schedule.spaced("100 millis").pipe(Schedule.jittered, Schedule.upTo(leaseWait))
           })
         )
-        yield* Effect.forkScoped(keepRenewed(profile, owner))
+        // Interruptible even when the caller is not (Credentials renews in an uninterruptible daemon): the scope
+        // must be able to stop it.
+        yield* Effect.forkScoped(Effect.interruptible(keepRenewed(profile, owner)))
         const record = yield* run(Redis.read(recordKey(profile)))
         return { version: yield* Ref.make(record.version) } satisfies Held
       })

@@ -93,6 +93,8 @@ describe.skipIf(skipReason !== "")(`RedisTokenStore ${skipReason}`, () => {
       assert.include(error.message, "another process holds it")
       yield* Fiber.join(holder)
       yield* b.withLock("default", Effect.void)
+      // Called from an uninterruptible region (as Credentials' renewal is), it still ends: the renewal stops.
+      yield* Effect.uninterruptible(a.withLock("default", Effect.sleep("100 millis")))
     })
   )
 

@@ -77,9 +77,19 @@ export const connect = (options: {
     }
   })
 
-/** Takes the lease when it is free: `OK`, or null while another owner holds it. */
+/**
+ * Takes the lease when it is free, or still ours (a release Redis did not answer leaves it behind: taking it
+ * back keeps everyone else out until our write lands): 1, or 0 while another owner holds it.
+ */
+const acquireScript = `local current = redis.call('GET', KEYS[1])
+if current == false or current == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 1
+end
+return 0`
+
 export const acquire = (key: string, owner: string, leaseMillis: number) => (client: Redis) =>
-  client.set(key, owner, "PX", leaseMillis, "NX")
+  client.eval(acquireScript, 1, key, owner, leaseMillis) as Promise<number>
 
 /** Extends the lease only while `owner` still holds it: 1, or 0 once it expired (or another owner took it). */
 const renewScript = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
