@@ -80,7 +80,7 @@ const startEmulator = (ttl: number) =>
     () =>
       new Promise<{ child: ChildProcess; url: string }>((resolve, reject) => {
         const child = spawn(process.execPath, [emulatorBin, "--port", "0", "--access-token-ttl", String(ttl)], {
-          stdio: ["ignore", "pipe", "inherit"]
+          stdio: ["ignore", "pipe", "ignore"]
         })
         child.once("exit", (code) => reject(new Error(`the emulator exited (${code}); is packages/emulator built?`)))
         createInterface({ input: child.stdout! }).on("line", (line) => {
