@@ -17,10 +17,15 @@ const reasonOf = (cause: unknown): string => {
   return code !== undefined && message !== undefined && !message.includes(code) ? `${code}: ${message}` : `${message}`
 }
 
-const failureOf = (cause: unknown): Failure =>
-  cause instanceof ReplyError
-    ? { _tag: "Refused", reason: reasonOf(cause), cause }
-    : { _tag: "Unreachable", reason: reasonOf(cause), cause }
+/**
+ * ioredis attaches the failed command's arguments to its errors (an AUTH password, a record written in the
+ * clear): only the one-line reason is kept.
+ */
+const failureOf = (error: unknown): Failure => {
+  const reason = reasonOf(error)
+  const cause = new Error(reason)
+  return error instanceof ReplyError ? { _tag: "Refused", reason, cause } : { _tag: "Unreachable", reason, cause }
+}
 
 export interface Connection {
   readonly run: <A>(command: (client: Redis) => Promise<A>) => Effect.Effect<A, Failure>
