@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm test`: install, make sure Chromium is there, typecheck, lint and build, run every package's tests,
+// `npm test`: install, make sure Chromium, redis-server and a Secret Service are there, typecheck, lint and build, run every package's tests,
 // then print one line "N passed, M failed" with the totals over all packages. A check that fails outside
 // the tests (install, typecheck, lint, build) or a test file that cannot even load counts as one failure,
 // so the line never says "0 failed" about a broken run.
@@ -7,6 +7,8 @@ import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { ensureChromium } from "./ensure-chromium.mjs"
+import { ensureRedis } from "./ensure-redis.mjs"
+import { ensureSecretService } from "./ensure-secret-service.mjs"
 import { pnpm } from "./pnpm.mjs"
 
 const root = fileURLToPath(new URL("..", import.meta.url))
@@ -29,6 +31,11 @@ let testsPassed = true
 if (check("install", pnpm(["install", ...(process.env.CI ? ["--frozen-lockfile"] : [])]) === 0)) {
   // Without Chromium only the page tests fail; everything else still runs.
   if (!ensureChromium()) console.error("coze-auth: no Chromium, so the browser tests will fail")
+  // Each test run starts its own redis-server and Secret Service; without them those tests are skipped.
+  if (!ensureRedis()) console.error("coze-auth: no redis-server, so the Redis store tests are skipped")
+  if (process.platform === "linux" && !ensureSecretService()) {
+    console.error("coze-auth: no Secret Service, so the keychain tests are skipped")
+  }
   const turbo = (...args) => pnpm(["exec", "turbo", "run", ...args, "--continue"]) === 0
   check("typecheck, lint and build", turbo("typecheck", "lint", "lint:root", "build", "--output-logs=errors-only"))
   testsPassed = turbo("test", "--concurrency=1")

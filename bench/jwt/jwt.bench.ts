@@ -1,5 +1,7 @@
 // Minting a service-app JWT through JwtOAuth's real signing path (key imported once, claims built, RS256
-// signed with jose over WebCrypto) against signing the same claims with raw platform crypto in the same run.
+// signed) with each signer — core's default (jose over WebCrypto) and @coze-auth/node's NodeJwtSigner
+// (node:crypto) — against signing the same claims with raw platform crypto in the same run, and against the
+// official SDK's signing (@coze/api's getJWTToken: jsonwebtoken, the PEM parsed on every call).
 //
 // Baselines, each building the same claims (same keys, a fresh 32-byte jti) and signing with the same key:
 // - node:crypto `createSign` (synchronous, on the main thread): the issue's baseline, target ≥ 0.9×.
@@ -11,7 +13,7 @@
 //
 // Shared machine (2 cores, other benches running): every round measures each variant for a short window,
 // in a rotating order; each ratio is the median of the per-round ratios (variants measured side by side),
-// and the ops/s shown are medians too.
+// and the ops/s shown are medians too (bench/shared/measure.ts).
 
 import {
   createPrivateKey,
@@ -22,13 +24,32 @@ import {
   sign,
   verify
 } from "node:crypto"
+import { createRequire } from "node:module"
 import * as JwtOAuth from "@coze-auth/core/JwtOAuth"
 import * as Region from "@coze-auth/core/Region"
+import * as NodeJwtSigner from "@coze-auth/node/NodeJwtSigner"
 import { Effect, Redacted } from "effect"
+import {
+  measureEffect as measureEffectFor,
+  measure as measureFor,
+  quick,
+  report,
+  runRounds as runRoundsOf
+} from "../shared/measure.js"
 
-const rounds = Number(process.env.JWT_BENCH_ROUNDS ?? 15)
-const windowMs = Number(process.env.JWT_BENCH_MS ?? 300)
-const inFlight = Number(process.env.JWT_BENCH_IN_FLIGHT ?? 4)
+const rounds = Number(process.env.JWT_BENCH_ROUNDS ?? (quick ? 4 : 15))
+const windowMs = Number(process.env.JWT_BENCH_MS ?? (quick ? 150 : 300))
+const inFlight = Number(process.env.JWT_BENCH_IN_FLIGHT ?? 8)
+
+// @coze/api's own signer, resolved from the SDK's dependencies (what getJWTToken calls).
+const jsonwebtoken: {
+  sign: (
+    payload: object,
+    key: string,
+    options: { algorithm: "RS256"; keyid: string },
+    callback: (error: Error | null, token?: string) => void
+  ) => void
+} = createRequire(import.meta.resolve("@coze/api"))("jsonwebtoken")
 
 const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 })
 const pem = privateKey.export({ type: "pkcs8", format: "pem" }).toString()
@@ -36,10 +57,11 @@ const clientId = "1127900106117.app.coze"
 const publicKeyId = "_v0VjcMlLdQc3tRTD3jC5Xz29TUnKQOhtuD5k-gpyf4"
 const region = Region.cn
 
-const signer = await Effect.runPromise(
-  JwtOAuth.makeSigner({ clientId, privateKey: Redacted.make(pem), publicKeyId, region })
-)
-const viaJwtOAuth = signer({ sessionName: "user-1" })
+const signerOptions = { clientId, privateKey: Redacted.make(pem), publicKeyId, region }
+const viaJwtOAuth = (await Effect.runPromise(JwtOAuth.makeSigner(signerOptions)))({ sessionName: "user-1" })
+const viaNodeSigner = (
+  await Effect.runPromise(JwtOAuth.makeSigner(signerOptions).pipe(Effect.provide(NodeJwtSigner.layer)))
+)({ sessionName: "user-1" })
 
 // The raw baselines: the same claims, built plainly, then one signature call.
 const key = createPrivateKey(pem)
@@ -74,6 +96,15 @@ const viaSubtle = async () => {
   const signature = await crypto.subtle.sign("RSASSA-PKCS1-v1_5", webKey, Buffer.from(input))
   return `${input}.${Buffer.from(signature).toString("base64url")}`
 }
+// getJWTToken's signing step: its claims (jti from its own generator, exp an hour out), the PEM as given.
+const viaCozeApi = () =>
+  new Promise<string>((resolve, reject) => {
+    const iat = Math.floor(Date.now() / 1000)
+    const claims = { iss: clientId, aud: audience, iat, exp: iat + 3600, jti: randomBytes(32).toString("base64url") }
+    jsonwebtoken.sign({ ...claims, session_name: "user-1" }, pem, { algorithm: "RS256", keyid: publicKeyId }, (e, t) =>
+      e || t === undefined ? reject(e) : resolve(t)
+    )
+  })
 const viaCryptoSignAsync = () =>
   new Promise<string>((resolve, reject) => {
     const input = signingInput()
@@ -93,149 +124,67 @@ const shape = (jwt: string) => {
   return `${Buffer.from(head, "base64url").toString()} ${Object.keys(claims).sort().join(",")} ${claims.jti.length}`
 }
 const expected = shape(Redacted.value(await Effect.runPromise(viaJwtOAuth)))
-for (const run of [viaCreateSign, viaSubtle, viaCryptoSignAsync]) {
+const viaNodeSignerPromise = () => Effect.runPromise(viaNodeSigner).then(Redacted.value)
+for (const run of [viaCreateSign, viaSubtle, viaCryptoSignAsync, viaNodeSignerPromise]) {
   if (shape(await run()) !== expected) throw new Error(`baselines differ: ${shape(await run())} vs ${expected}`)
-}
-
-interface Sample {
-  /** Throughput: what the targets are about. */
-  readonly opsPerSecond: number
-  /** CPU time of the whole process (every thread) per op: steadier than throughput when the machine is busy. */
-  readonly cpuMicrosPerOp: number
-}
-
-const sampleOf = (ops: number, start: number, cpu: NodeJS.CpuUsage): Sample => {
-  const { user, system } = process.cpuUsage(cpu)
-  return { opsPerSecond: (ops * 1000) / (performance.now() - start), cpuMicrosPerOp: (user + system) / ops }
-}
-
-/** `lanes` loops, each awaiting one op after another, over `windowMs`. */
-const measure = async (run: () => Promise<unknown>, lanes = 1): Promise<Sample> => {
-  let ops = 0
-  const cpu = process.cpuUsage()
-  const start = performance.now()
-  const lane = async () => {
-    while (performance.now() - start < windowMs) {
-      await run()
-      ops++
-    }
-  }
-  await Promise.all(Array.from({ length: lanes }, lane))
-  return sampleOf(ops, start, cpu)
-}
-
-/** The same for an Effect, run in fibers as a program would (not one runtime start per op). */
-const measureEffect = (effect: Effect.Effect<unknown>, lanes = 1): Promise<Sample> =>
-  Effect.runPromise(
-    Effect.gen(function* () {
-      let ops = 0
-      const cpu = process.cpuUsage()
-      const start = performance.now()
-      const lane = Effect.whileLoop({
-        while: () => performance.now() - start < windowMs,
-        body: () => effect,
-        step: () => {
-          ops++
-        }
-      })
-      yield* Effect.all(
-        Array.from({ length: lanes }, () => lane),
-        { concurrency: "unbounded", discard: true }
-      )
-      return sampleOf(ops, start, cpu)
-    })
-  )
-
-type Results = Record<string, Array<Sample>>
-
-/** Rounds of every variant, in an order rotating each round; one sample per variant per round. */
-const runRounds = async (variants: Record<string, () => Promise<Sample>>): Promise<Results> => {
-  const names = Object.keys(variants)
-  const results: Results = Object.fromEntries(names.map((name) => [name, []]))
-  for (const name of names) await variants[name]!() // warm-up
-  for (let round = 0; round < rounds; round++) {
-    for (let i = 0; i < names.length; i++) {
-      const name = names[(round + i) % names.length]!
-      results[name]!.push(await variants[name]!())
-    }
-  }
-  return results
-}
-
-const quantile = (values: ReadonlyArray<number>, q: number) => {
-  const sorted = [...values].sort((a, b) => a - b)
-  const at = (sorted.length - 1) * q
-  const below = Math.floor(at)
-  return sorted[below]! + (sorted[Math.ceil(at)]! - sorted[below]!) * (at - below)
-}
-const median = (values: ReadonlyArray<number>) => quantile(values, 0.5)
-
-const report = (
-  title: string,
-  results: Results,
-  labels: Record<string, string>,
-  comparisons: ReadonlyArray<readonly [label: string, name: string, baseline: string, target?: number]>
-) => {
-  console.log(`\n${title}`)
-  for (const [name, label] of Object.entries(labels)) {
-    const ops = median(results[name]!.map((sample) => sample.opsPerSecond))
-    const cpu = median(results[name]!.map((sample) => sample.cpuMicrosPerOp))
-    console.log(`  ${label.padEnd(46)} ${ops.toFixed(0).padStart(6)} ops/s  ${cpu.toFixed(1).padStart(6)} µs CPU/op`)
-  }
-  for (const [label, name, baseline, target] of comparisons) {
-    // Paired by round: each ratio compares two windows measured side by side.
-    const ratios = results[name]!.map((sample, round) => sample.opsPerSecond / results[baseline]![round]!.opsPerSecond)
-    const extraCpu = results[name]!.map(
-      (sample, round) => sample.cpuMicrosPerOp - results[baseline]![round]!.cpuMicrosPerOp
-    )
-    const ratio = median(ratios)
-    const range = `${quantile(ratios, 0.25).toFixed(2)}–${quantile(ratios, 0.75).toFixed(2)}`
-    const verdict = target === undefined ? "" : ` target ≥ ${target.toFixed(2)}× ${ratio >= target ? "ok" : "MISSED"}`
-    const cpu = median(extraCpu)
-    console.log(
-      `  ${label.padEnd(46)} ${ratio.toFixed(3)}× (IQR ${range}, ${cpu >= 0 ? "+" : ""}${cpu.toFixed(1)} µs CPU/op)${verdict}`
-    )
-  }
 }
 
 console.log(`${rounds} rounds × ${windowMs} ms per variant; medians, ratios paired by round`)
 
+const measure = (run: () => Promise<unknown>, lanes = 1) => measureFor(run, windowMs, lanes)
+const measureEffect = (effect: Effect.Effect<unknown>, lanes = 1) => measureEffectFor(effect, windowMs, lanes)
+const runRounds = (variants: Parameters<typeof runRoundsOf>[1]) => runRoundsOf(rounds, variants)
+
+// The variants both measures share: the WebCrypto floor, JwtOAuth with each signer, and the peer's signing.
+const signers = {
+  subtle: "WebCrypto crypto.subtle.sign (async)",
+  jwtOAuth: "JwtOAuth, default signer (jose, WebCrypto)",
+  nodeSigner: "JwtOAuth + NodeJwtSigner (node:crypto)",
+  cozeApi: "@coze/api signing (jsonwebtoken, PEM per call)"
+}
+const sharedVariants = (lanes: number) => ({
+  subtle: () => measure(viaSubtle, lanes),
+  jwtOAuth: () => measureEffect(viaJwtOAuth, lanes),
+  nodeSigner: () => measureEffect(viaNodeSigner, lanes),
+  cozeApi: () => measure(viaCozeApi, lanes)
+})
+
 const sequential = await runRounds({
   createSign: () => measure(viaCreateSign),
-  subtle: () => measure(viaSubtle),
-  jwtOAuth: () => measureEffect(viaJwtOAuth)
+  ...sharedVariants(1)
 })
 report(
   "sequential (one mint at a time)",
   sequential,
   {
     createSign: "node:crypto createSign RSA-SHA256 (sync)",
-    subtle: "WebCrypto crypto.subtle.sign (async)",
-    jwtOAuth: "JwtOAuth signer (jose, WebCrypto, Effect)"
+    ...signers
   },
   [
-    ["JwtOAuth / createSign (the issue's target)", "jwtOAuth", "createSign", 0.9],
-    ["JwtOAuth / WebCrypto (our code's overhead)", "jwtOAuth", "subtle"],
-    ["WebCrypto / createSign (the platform's floor)", "subtle", "createSign"]
+    ["JwtOAuth + NodeJwtSigner / createSign", "nodeSigner", "createSign", 0.95],
+    ["JwtOAuth default / createSign (before)", "jwtOAuth", "createSign", 0.95],
+    ["JwtOAuth default / WebCrypto (our overhead)", "jwtOAuth", "subtle"],
+    ["WebCrypto / createSign (the platform's floor)", "subtle", "createSign"],
+    ["JwtOAuth + NodeJwtSigner / @coze/api", "nodeSigner", "cozeApi"]
   ]
 )
 
 const concurrent = await runRounds({
   cryptoSign: () => measure(viaCryptoSignAsync, inFlight),
-  subtle: () => measure(viaSubtle, inFlight),
-  jwtOAuth: () => measureEffect(viaJwtOAuth, inFlight)
+  ...sharedVariants(inFlight)
 })
 report(
   `${inFlight} mints in flight`,
   concurrent,
   {
     cryptoSign: "node:crypto crypto.sign(…, callback) (async)",
-    subtle: "WebCrypto crypto.subtle.sign (async)",
-    jwtOAuth: "JwtOAuth signer (jose, WebCrypto, Effect)"
+    ...signers
   },
   [
-    ["JwtOAuth / crypto.sign async", "jwtOAuth", "cryptoSign", 0.9],
-    ["JwtOAuth / WebCrypto (our code's overhead)", "jwtOAuth", "subtle"],
-    ["WebCrypto / crypto.sign async", "subtle", "cryptoSign"]
+    ["JwtOAuth + NodeJwtSigner / crypto.sign async", "nodeSigner", "cryptoSign", 0.95],
+    ["JwtOAuth default / crypto.sign async (before)", "jwtOAuth", "cryptoSign", 0.95],
+    ["JwtOAuth default / WebCrypto (our overhead)", "jwtOAuth", "subtle"],
+    ["WebCrypto / crypto.sign async", "subtle", "cryptoSign"],
+    ["JwtOAuth + NodeJwtSigner / @coze/api", "nodeSigner", "cozeApi"]
   ]
 )

@@ -12,7 +12,7 @@ import { CompactSign } from "jose"
 import { ConfigError, type CozeError } from "./CozeError.js"
 import { Grant } from "./Dialect.js"
 import { layerConfig as flowLayerConfig, makeClient } from "./internal/flow.js"
-import { importRsaPrivateKey } from "./internal/pem.js"
+import { notRsaKey, pkcs8Of } from "./internal/pem.js"
 import { randomBase64urlSync } from "./internal/random.js"
 import * as Region from "./Region.js"
 import { retryTransient } from "./Retry.js"
@@ -113,13 +113,74 @@ export type Signer = (claims?: {
 
 const privateKeySetting = "COZE_JWT_OAUTH_PRIVATE_KEY"
 
+/**
+ * The protected header of every JWT: `{ alg: "RS256", typ: "JWT", kid }`.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface JwtHeader {
+  readonly alg: "RS256"
+  readonly typ: "JWT"
+  readonly kid: string
+}
+
+/**
+ * How JWTs are signed: `importKey` takes the key (PKCS#8 DER) once, and fails when it is not an RSA private
+ * key; the function it answers signs one payload (JSON text) under the header and returns the compact JWT.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface JwtSignerService {
+  readonly importKey: (
+    pkcs8: Uint8Array,
+    header: JwtHeader
+  ) => Effect.Effect<(payload: string) => Effect.Effect<string>, unknown>
+}
+
 const utf8 = new TextEncoder()
 
 /**
- * Imports the key once and returns the signer `token` uses; exposed for benchmarks and custom grants.
+ * RS256 with jose over WebCrypto: runs in Node, browsers and edge runtimes. `CompactSign` under a header
+ * given once; `SignJWT` would copy and re-validate the claims on every call.
  *
- * jose's `CompactSign` signs the claims (RS256 over WebCrypto) under a header built once; `SignJWT` would
- * copy and re-validate the claims on every call.
+ * @since 0.1.0
+ * @category Signers
+ */
+export const webCryptoSigner: JwtSignerService = {
+  importKey: (pkcs8, header) =>
+    Effect.map(
+      Effect.tryPromise(() =>
+        globalThis.crypto.subtle.importKey(
+          "pkcs8",
+          Uint8Array.from(pkcs8),
+          { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" },
+          false,
+          ["sign"]
+        )
+      ),
+      (key) => {
+        const protectedHeader = { ...header }
+        return (payload) =>
+          Effect.promise(() => new CompactSign(utf8.encode(payload)).setProtectedHeader(protectedHeader).sign(key))
+      }
+    )
+}
+
+/**
+ * The signer `JwtOAuth` uses: `webCryptoSigner` unless another is provided (`NodeJwtSigner.layer` from
+ * `@coze-auth/node` signs with node:crypto, faster on Node).
+ *
+ * @since 0.1.0
+ * @category Context
+ */
+export class JwtSigner extends Context.Reference<JwtSigner>()("@coze-auth/core/JwtOAuth/JwtSigner", {
+  defaultValue: (): JwtSignerService => webCryptoSigner
+}) {}
+
+/**
+ * Imports the key once and returns the signer `token` uses; exposed for benchmarks and custom grants.
  *
  * @since 0.1.0
  * @category Constructors
@@ -130,11 +191,14 @@ export const makeSigner = (options: {
   readonly publicKeyId: string
   readonly region?: Region.Region | undefined
 }): Effect.Effect<Signer, ConfigError> =>
-  Effect.map(importRsaPrivateKey(options.privateKey, privateKeySetting), (key): Signer => {
-    const header = Object.freeze({ alg: "RS256", typ: "JWT", kid: options.publicKeyId })
+  Effect.gen(function* () {
+    const pkcs8 = yield* pkcs8Of(options.privateKey, privateKeySetting)
+    const signer = yield* JwtSigner
+    const header: JwtHeader = Object.freeze({ alg: "RS256", typ: "JWT", kid: options.publicKeyId })
+    const sign = yield* Effect.mapError(signer.importKey(pkcs8, header), () => notRsaKey(privateKeySetting))
     const audience = Region.jwtAudience(options.region ?? Region.com)
-    const signAt = (issuedAt: number, claims: Parameters<Signer>[0] = {}): Promise<Redacted.Redacted<string>> => {
-      const payload = {
+    const payloadAt = (issuedAt: number, claims: Parameters<Signer>[0] = {}): string =>
+      JSON.stringify({
         ...(claims.sessionName === undefined ? {} : { session_name: claims.sessionName }),
         ...(claims.sessionContext === undefined ? {} : { session_context: claims.sessionContext }),
         iss: options.clientId,
@@ -142,15 +206,10 @@ export const makeSigner = (options: {
         iat: issuedAt,
         exp: issuedAt + jwtLifetimeSeconds,
         jti: randomBase64urlSync(32)
-      }
-      return new CompactSign(utf8.encode(JSON.stringify(payload)))
-        .setProtectedHeader(header)
-        .sign(key)
-        .then(Redacted.make)
-    }
+      })
     return (claims) =>
       Effect.clockWith((clock) =>
-        Effect.promise(() => signAt(Math.floor(clock.unsafeCurrentTimeMillis() / 1000), claims))
+        Effect.map(sign(payloadAt(Math.floor(clock.unsafeCurrentTimeMillis() / 1000), claims)), Redacted.make)
       )
   })
 

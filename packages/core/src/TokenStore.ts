@@ -82,3 +82,16 @@ export const makeMemory: Effect.Effect<Service> = Effect.gen(function* () {
  * @category Layers
  */
 export const layerMemory: Layer.Layer<TokenStore> = Layer.effect(TokenStore, makeMemory)
+
+/**
+ * What `status` shows about the store of a profile (architecture §3): `location` is a path, or a Redis URL
+ * without its password; `encrypted` says whether the credential is sealed at rest.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface Description {
+  readonly kind: "file" | "memory" | "keychain" | "redis"
+  readonly location: string
+  readonly encrypted: boolean
+}

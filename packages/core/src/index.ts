@@ -33,6 +33,8 @@ export * as Token from "./Token.js"
 /** @since 0.1.0 */
 export * as TokenAuth from "./TokenAuth.js"
 /** @since 0.1.0 */
+export * as TokenSeal from "./TokenSeal.js"
+/** @since 0.1.0 */
 export * as TokenStore from "./TokenStore.js"
 /** @since 0.1.0 */
 export * as WebOAuth from "./WebOAuth.js"

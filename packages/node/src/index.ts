@@ -6,3 +6,5 @@ export * as FileTokenStore from "./FileTokenStore.js"
 export * as Login from "./Login.js"
 /** @since 0.1.0 */
 export * as LoopbackReceiver from "./LoopbackReceiver.js"
+/** @since 0.1.0 */
+export * as NodeJwtSigner from "./NodeJwtSigner.js"

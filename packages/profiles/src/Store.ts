@@ -7,6 +7,7 @@
  */
 import * as CozeError from "@coze-auth/core/CozeError"
 import * as TokenStore from "@coze-auth/core/TokenStore"
+import * as KeychainTokenStore from "@coze-auth/keychain/KeychainTokenStore"
 import * as FileTokenStore from "@coze-auth/node/FileTokenStore"
 import { Config, Data, Effect, Either, Layer, Option, Redacted } from "effect"
 import * as Home from "./Home.js"
@@ -18,9 +19,10 @@ import * as Home from "./Home.js"
 export type StoreChoice = Data.TaggedEnum<{
   File: { readonly home: string }
   Memory: {}
-  Keychain: {}
-  /** `location` is the URL without its password, for `status`. */
-  Redis: { readonly url: Redacted.Redacted<string>; readonly location: string }
+  /** The lock files stay in `home`; the secrets go to the keychain. */
+  Keychain: { readonly home: string }
+  /** `location` is the URL without its password, for `status`; `encrypted` unless the key opts out. */
+  Redis: { readonly url: Redacted.Redacted<string>; readonly location: string; readonly encrypted: boolean }
 }>
 
 /**
@@ -63,7 +65,7 @@ const parseRedis = (value: string): Either.Either<StoreChoice, CozeError.ConfigE
     return Either.left(invalid("names no Redis host", "write it as redis://[:password@]host[:port][/db]"))
   url.password = ""
   url.username = ""
-  return Either.right(StoreChoice.Redis({ url: Redacted.make(value), location: url.toString() }))
+  return Either.right(StoreChoice.Redis({ url: Redacted.make(value), location: url.toString(), encrypted: true }))
 }
 
 /**
@@ -76,7 +78,7 @@ export const parse = (value: string | undefined, home: string): Either.Either<St
   const trimmed = value?.trim() ?? ""
   if (trimmed === "" || trimmed === "file") return Either.right(StoreChoice.File({ home }))
   if (trimmed === "memory") return Either.right(StoreChoice.Memory())
-  if (trimmed === "keychain") return Either.right(StoreChoice.Keychain())
+  if (trimmed === "keychain") return Either.right(StoreChoice.Keychain({ home }))
   if (/^rediss?:\/\//i.test(trimmed)) return parseRedis(trimmed)
   return Either.left(
     invalid("is not a known store", "set it to file (the default), memory, keychain, or a redis:// or rediss:// URL")
@@ -92,8 +94,15 @@ export const parse = (value: string | undefined, home: string): Either.Either<St
 export const load: Effect.Effect<StoreChoice, CozeError.ConfigError> = Effect.gen(function* () {
   const home = yield* Home.load
   const value = yield* Effect.mapError(Config.option(Config.string(setting)), CozeError.fromConfigError)
-  return yield* parse(Option.getOrUndefined(value), home)
+  const choice = yield* parse(Option.getOrUndefined(value), home)
+  if (choice._tag !== "Redis") return choice
+  // Only the opt-out word is looked at here; the Redis store itself reads and checks the key.
+  const key = yield* Effect.orElseSucceed(Config.string("COZE_AUTH_STORE_KEY"), () => "")
+  return StoreChoice.Redis({ ...choice, encrypted: key.trim() !== unencrypted })
 })
+
+/** `COZE_AUTH_STORE_KEY=unencrypted`: the Redis store's explicit opt-out of sealing. */
+const unencrypted = "unencrypted"
 
 /**
  * What `status` shows for the store of a profile whose credential lives at `location`.
@@ -105,21 +114,13 @@ export const info = (choice: StoreChoice, location: string): StoreInfo =>
   StoreChoice.$match(choice, {
     File: (): StoreInfo => ({ kind: "file", location, encrypted: false }),
     Memory: (): StoreInfo => ({ kind: "memory", location: "memory", encrypted: false }),
-    Keychain: (): StoreInfo => ({ kind: "keychain", location, encrypted: true }),
-    Redis: (redis): StoreInfo => ({ kind: "redis", location: redis.location, encrypted: true })
+    Keychain: ({ home }): StoreInfo => KeychainTokenStore.describe({ home }),
+    Redis: (redis): StoreInfo => ({ kind: "redis", location: redis.location, encrypted: redis.encrypted })
   })
 
-const notYet = (what: string) =>
-  Layer.fail(
-    invalid(
-      `selects ${what}, which this build of coze-auth does not include yet`,
-      "use file (the default) or memory for now"
-    )
-  )
-
 /**
- * The `TokenStore` a choice names. `keychain` and Redis plug in here (their packages are on the way); until
- * then they fail with a one-line `ConfigError`, never falling back to another store.
+ * The `TokenStore` a choice names, never falling back to another one when it cannot open. The Redis store
+ * (and its client) loads only when chosen, so a bundle that never uses it does not pay for it at start.
  *
  * @since 0.1.0
  * @category Layers
@@ -128,8 +129,14 @@ export const layer = (choice: StoreChoice): Layer.Layer<TokenStore.TokenStore, C
   StoreChoice.$match(choice, {
     File: ({ home }) => FileTokenStore.layer({ home }),
     Memory: () => TokenStore.layerMemory,
-    Keychain: () => notYet("the OS keychain"),
-    Redis: () => notYet("a Redis store")
+    Keychain: ({ home }) => KeychainTokenStore.layer({ home }),
+    Redis: ({ url }) =>
+      Layer.unwrapEffect(
+        Effect.map(
+          Effect.promise(() => import("@coze-auth/redis/RedisTokenStore")),
+          (RedisTokenStore) => RedisTokenStore.layerConfig({ url: Config.succeed(url) })
+        )
+      )
   })
 
 /**

@@ -123,7 +123,7 @@ describe("Store", () => {
   it("parses COZE_AUTH_STORE, never quoting a Redis password", () => {
     assert.deepStrictEqual(Store.parse(undefined, "/h"), Either.right(Store.StoreChoice.File({ home: "/h" })))
     assert.deepStrictEqual(Store.parse(" memory ", "/h"), Either.right(Store.StoreChoice.Memory()))
-    assert.deepStrictEqual(Store.parse("keychain", "/h"), Either.right(Store.StoreChoice.Keychain()))
+    assert.deepStrictEqual(Store.parse("keychain", "/h"), Either.right(Store.StoreChoice.Keychain({ home: "/h" })))
     const redis = Store.parse("rediss://:hunter2@cache.local:6380/2", "/h")
     assert.isTrue(Either.isRight(redis) && redis.right._tag === "Redis")
     if (Either.isRight(redis) && redis.right._tag === "Redis") {
@@ -140,10 +140,24 @@ describe("Store", () => {
     assert.isTrue(Either.isLeft(badRedis) && !badRedis.left.message.includes("hunter2"))
   })
 
-  it.effect("keychain and Redis fail with one line until their stores are plugged in", () =>
+  it.effect("a Redis store without COZE_AUTH_STORE_KEY is refused with how to make one, never another store", () =>
     Effect.gen(function* () {
-      const error = yield* Effect.flip(Layer.build(Store.layer(Store.StoreChoice.Keychain())).pipe(Effect.scoped))
-      assert.match(error.message, /^COZE_AUTH_STORE selects the OS keychain, which this build/)
+      const env = { COZE_AUTH_HOME: home(), COZE_AUTH_STORE: "redis://:hunter2@127.0.0.1:1/0" }
+      const error = yield* Effect.flip(Layer.build(Store.layerConfig).pipe(Effect.scoped, withEnv(env)))
+      assert.strictEqual(error.field, "COZE_AUTH_STORE_KEY")
+      assert.match(error.message, /openssl rand -base64 32/)
+      assert.notInclude(error.message, "hunter2")
+    })
+  )
+
+  it.effect("status says a Redis store is encrypted unless COZE_AUTH_STORE_KEY opts out", () =>
+    Effect.gen(function* () {
+      const load = (key: string) =>
+        Store.load.pipe(
+          withEnv({ COZE_AUTH_HOME: home(), COZE_AUTH_STORE: "redis://r:6379", COZE_AUTH_STORE_KEY: key })
+        )
+      assert.isTrue(Store.info(yield* load("AAAA"), "x").encrypted)
+      assert.isFalse(Store.info(yield* load(" unencrypted "), "x").encrypted)
     })
   )
 

@@ -1,6 +1,6 @@
 /**
- * RSA private keys from PEM for WebCrypto: PKCS#8 as is, PKCS#1 (`BEGIN RSA PRIVATE KEY`, what openssl and
- * coze-js users often have) wrapped into PKCS#8 first. Pure WebCrypto, so it runs outside Node too.
+ * RSA private keys from PEM as PKCS#8 DER, what every signer imports: PKCS#8 as is, PKCS#1 (`BEGIN RSA PRIVATE
+ * KEY`, what openssl and coze-js users often have) wrapped into PKCS#8 first. Pure code, so it runs anywhere.
  */
 import { Effect, Redacted } from "effect"
 import { ConfigError } from "../CozeError.js"
@@ -34,29 +34,23 @@ const fromBase64 = (text: string): Uint8Array<ArrayBuffer> | undefined => {
   }
 }
 
+const invalid = (setting: string, what: string) =>
+  new ConfigError({
+    description: `${setting} ${what}`,
+    field: setting,
+    hint: "use the private_key.pem downloaded from the Coze console (PKCS#8 or PKCS#1 PEM)"
+  })
+
 /**
- * Imports an RS256 signing key; a PEM that is not an RSA private key fails with a `ConfigError` naming
+ * The PKCS#8 DER of an RSA private key PEM; a PEM that is not a private key fails with a `ConfigError` naming
  * `setting` (never showing the key). Escaped newlines (`\n` in an env var) are accepted.
  */
-export const importRsaPrivateKey = (
-  pem: Redacted.Redacted<string>,
-  setting: string
-): Effect.Effect<CryptoKey, ConfigError> => {
-  const invalid = (what: string) =>
-    new ConfigError({
-      description: `${setting} ${what}`,
-      field: setting,
-      hint: "use the private_key.pem downloaded from the Coze console (PKCS#8 or PKCS#1 PEM)"
-    })
+export const pkcs8Of = (pem: Redacted.Redacted<string>, setting: string): Effect.Effect<Uint8Array, ConfigError> => {
   const match = pemBlock.exec(Redacted.value(pem).replace(/\\n/g, "\n"))
   const body = match === null ? undefined : fromBase64(match[2]!)
-  if (match === null || body === undefined) return Effect.fail(invalid("is not a PEM private key"))
-  const pkcs8 = match[1] === undefined ? body : pkcs1ToPkcs8(body)
-  return Effect.tryPromise({
-    try: () =>
-      globalThis.crypto.subtle.importKey("pkcs8", pkcs8, { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" }, false, [
-        "sign"
-      ]),
-    catch: () => invalid("is not a valid RSA private key")
-  })
+  if (match === null || body === undefined) return Effect.fail(invalid(setting, "is not a PEM private key"))
+  return Effect.succeed(match[1] === undefined ? body : pkcs1ToPkcs8(body))
 }
+
+/** A key that parsed as PEM but that the signer refused. */
+export const notRsaKey = (setting: string): ConfigError => invalid(setting, "is not a valid RSA private key")
