@@ -177,18 +177,19 @@ describe("stdio, end to end", () => {
     const transport = new StdioClientTransport({
       command: process.execPath,
       args: [mainJs],
-      env: { COZE_AUTH_HOME: tempHome(), COZE_AUTH_STORE: "keychain", COZE_DEVICE_OAUTH_CLIENT_ID: "d" },
+      // A Redis store without its key is refused before any connection is tried.
+      env: { COZE_AUTH_HOME: tempHome(), COZE_AUTH_STORE: "redis://127.0.0.1:1", COZE_DEVICE_OAUTH_CLIENT_ID: "d" },
       stderr: "pipe"
     })
     const stderr = watch(transport.stderr!)
     const client = new Client({ name: "e2e", version: "1.0.0" })
     await client.connect(transport)
     try {
-      await stderr.find(/^coze-auth: COZE_AUTH_STORE selects the OS keychain, which this build/m)
+      await stderr.find(/^coze-auth: COZE_AUTH_STORE selects a Redis store but COZE_AUTH_STORE_KEY is not set/m)
       for (const name of ["status", "login", "token"]) {
         const result = (await client.callTool({ name, arguments: {} })) as CallToolResult
         assert.isTrue(result.isError, name)
-        assert.match(textOf(result), /^COZE_AUTH_STORE selects the OS keychain/, name)
+        assert.match(textOf(result), /^COZE_AUTH_STORE selects a Redis store but COZE_AUTH_STORE_KEY is not set/, name)
       }
     } finally {
       await client.close()

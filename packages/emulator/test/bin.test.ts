@@ -9,13 +9,16 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 
 const packageDir = fileURLToPath(new URL("..", import.meta.url))
-// tsx itself (not through npx) so that SIGTERM reaches the emulator.
-const tsx = path.join(packageDir, "node_modules", ".bin", "tsx")
+// The shipped bundle, run by node itself: a wrapper such as tsx relays SIGTERM on its own terms, and under
+// load it sometimes ended with 143 before the emulator had stopped cleanly.
+const binJs = path.join(packageDir, "dist", "bin.js")
 
-/** `tsx src/bin.ts …`, killed with the scope. */
+/** `node dist/bin.js …`, killed with the scope. */
 const spawnBin = (args: Array<string>) =>
   Effect.acquireRelease(
-    Effect.sync(() => spawn(tsx, ["src/bin.ts", ...args], { cwd: packageDir, stdio: ["ignore", "pipe", "pipe"] })),
+    Effect.sync(() =>
+      spawn(process.execPath, [binJs, ...args], { cwd: packageDir, stdio: ["ignore", "pipe", "pipe"] })
+    ),
     (child: ChildProcess) =>
       Effect.promise(async () => {
         if (child.exitCode !== null) return
