@@ -10,7 +10,7 @@ import { FileSystem, type HttpClient } from "@effect/platform"
 import { Config, Context, Effect, Either, Layer, Option, Redacted } from "effect"
 import { CompactSign } from "jose"
 import { ConfigError, type CozeError } from "./CozeError.js"
-import { Grant } from "./Dialect.js"
+import { Grant, type TransformClient } from "./Dialect.js"
 import { layerConfig as flowLayerConfig, makeClient } from "./internal/flow.js"
 import { importRsaPrivateKey } from "./internal/pem.js"
 import { randomBase64urlSync } from "./internal/random.js"
@@ -59,6 +59,8 @@ export interface Options extends TokenOptions {
   /** The key's fingerprint shown in the console, sent as the JWT `kid`. */
   readonly publicKeyId: string
   readonly region?: Region.Region | undefined
+  /** Changes the flow's HTTP client (headers, a proxy); applied once, after the api base is prepended. */
+  readonly transformClient?: TransformClient | undefined
 }
 
 /**
@@ -129,6 +131,8 @@ export const makeSigner = (options: {
   readonly privateKey: Redacted.Redacted<string>
   readonly publicKeyId: string
   readonly region?: Region.Region | undefined
+  /** Changes the flow's HTTP client (headers, a proxy); applied once, after the api base is prepended. */
+  readonly transformClient?: TransformClient | undefined
 }): Effect.Effect<Signer, ConfigError> =>
   Effect.map(importRsaPrivateKey(options.privateKey, privateKeySetting), (key): Signer => {
     const header = Object.freeze({ alg: "RS256", typ: "JWT", kid: options.publicKeyId })
@@ -172,7 +176,8 @@ export const make = (options: Options): Effect.Effect<Service, ConfigError, Http
   Effect.gen(function* () {
     const { clientId } = options
     const sign = yield* makeSigner(options)
-    const client = yield* makeClient({ flow: "jwt", clientId, region: options.region })
+    const { region, transformClient } = options
+    const client = yield* makeClient({ flow: "jwt", clientId, region, transformClient })
     return {
       clientId,
       region: client.region,
@@ -195,7 +200,7 @@ export const make = (options: Options): Effect.Effect<Service, ConfigError, Http
               )
           )
           return yield* retryTransient(attempt)
-        })
+        }).pipe(Effect.withSpan("JwtOAuth.token", { attributes: { flow: "jwt" } }))
     }
   })
 

@@ -122,7 +122,7 @@ describe("bad bases", () => {
   it.effect("a token request to a bad api base is a ConfigError naming COZE_API_BASE, never sent", () =>
     Effect.gen(function* () {
       const { attempts, client } = yield* stubClient(() => Effect.die("sent"))
-      const error = yield* Effect.flip(Dialect.coze.token({ client, region: bad }, grant, "pkce"))
+      const error = yield* Effect.flip(Dialect.coze.bind(Dialect.makeEndpoint(client, bad)).token(grant, "pkce"))
       assert.strictEqual(error._tag, "ConfigError")
       assert.include(error.message, "COZE_API_BASE")
       assert.strictEqual(yield* Ref.get(attempts), 0)
@@ -139,7 +139,7 @@ describe("Dialect.coze.token", () => {
         Effect.gen(function* () {
           const body = { access_token: "at", expires_in: expiresIn }
           const { client } = yield* stubClient(() => Effect.succeed(jsonResponse(200, body)))
-          return yield* Effect.either(Dialect.coze.token({ client, region: Region.com }, grant, "pkce"))
+          return yield* Effect.either(Dialect.coze.bind(Dialect.makeEndpoint(client, Region.com)).token(grant, "pkce"))
         })
       for (const expiresIn of [900, now]) {
         const result = yield* answer(expiresIn)
