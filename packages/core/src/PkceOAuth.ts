@@ -7,8 +7,9 @@
 import type { HttpClient } from "@effect/platform"
 import { Config, Context, Effect, Layer, Option, type Redacted } from "effect"
 import type { ConfigError, CozeError } from "./CozeError.js"
-import { Grant } from "./Dialect.js"
-import { layerConfig as flowLayerConfig, makeClient, redirectUri } from "./internal/flow.js"
+import type { TransformClient } from "./Dialect.js"
+import * as CodeFlow from "./internal/codeFlow.js"
+import { layerConfig as flowLayerConfig } from "./internal/flow.js"
 import * as Pkce from "./Pkce.js"
 import * as Region from "./Region.js"
 import type { Token } from "./Token.js"
@@ -24,6 +25,8 @@ export interface Options {
   readonly region?: Region.Region | undefined
   /** Characters in each verifier, 43 (default) to 128. */
   readonly verifierLength?: number | undefined
+  /** Changes the flow's HTTP client (headers, a proxy); applied once, after the api base is prepended. */
+  readonly transformClient?: TransformClient | undefined
 }
 
 /**
@@ -72,42 +75,19 @@ const redirectSetting = "COZE_PKCE_OAUTH_REDIRECT_URI"
  * @category Constructors
  */
 export const make = (options: Options): Effect.Effect<Service, never, HttpClient.HttpClient> =>
-  Effect.gen(function* () {
-    const { clientId } = options
-    const client = yield* makeClient({ flow: "pkce", clientId, region: options.region })
-    return {
-      clientId,
-      region: client.region,
-      authorizationUrl: (request = {}) =>
-        Effect.gen(function* () {
-          const uri = yield* redirectUri(request.redirectUri, options.redirectUri, redirectSetting)
-          const state = request.state ?? (yield* Pkce.state)
-          const method = request.method ?? "S256"
-          const codeVerifier = yield* Pkce.verifier(options.verifierLength)
-          const url = client.dialect.authorizationUrl(client.region, {
-            clientId,
-            redirectUri: uri,
-            state,
-            workspaceId: request.workspaceId,
-            codeChallenge: { value: yield* Pkce.challenge(codeVerifier, method), method }
-          })
-          return { url, state, codeVerifier }
-        }),
-      exchange: (request) =>
-        Effect.gen(function* () {
-          const uri = yield* redirectUri(request.redirectUri, options.redirectUri, redirectSetting)
-          return yield* client.token(
-            Grant.AuthorizationCode({
-              clientId,
-              code: request.code,
-              redirectUri: uri,
-              codeVerifier: request.codeVerifier
-            })
-          )
-        }),
-      refresh: client.refresh
-    }
-  })
+  Effect.map(CodeFlow.make({ ...options, flow: "pkce", redirectSetting }), (flow) => ({
+    clientId: flow.clientId,
+    region: flow.region,
+    authorizationUrl: ({ method = "S256", ...request } = {}) =>
+      Effect.gen(function* () {
+        const codeVerifier = yield* Pkce.verifier(options.verifierLength)
+        const codeChallenge = { value: yield* Pkce.challenge(codeVerifier, method), method }
+        const { state, url } = yield* flow.authorizationUrl({ ...request, codeChallenge })
+        return { url, state, codeVerifier }
+      }),
+    exchange: flow.exchange,
+    refresh: flow.refresh
+  }))
 
 /**
  * `COZE_PKCE_OAUTH_CLIENT_ID`, `COZE_PKCE_OAUTH_REDIRECT_URI` (optional) and the region from `COZE_API_BASE` /
