@@ -80,6 +80,31 @@ export interface Service {
 }
 
 /**
+ * A valid token for one profile, renewed when due. From `packages/node/examples/device-login.ts`, run by the
+ * test suite (the device flow refreshes the credential a login stored):
+ *
+ * @example
+ * ```ts
+ * import * as AuthHttpClient from "@coze-auth/core/AuthHttpClient"
+ * import * as Credentials from "@coze-auth/core/Credentials"
+ * import * as DeviceOAuth from "@coze-auth/core/DeviceOAuth"
+ * import { Effect, Layer } from "effect"
+ *
+ * export const MainLayer = Layer.unwrapEffect(
+ *   Effect.map(DeviceOAuth.DeviceOAuth, (device) =>
+ *     AuthHttpClient.layer({ region: device.region }).pipe(
+ *       Layer.provideMerge(
+ *         Credentials.layer({
+ *           profile: "default",
+ *           source: Credentials.Source.Refreshable({ flow: "device", refresh: device.refresh })
+ *         })
+ *       )
+ *     )
+ *   )
+ * )
+ * // then, anywhere: `const token = yield* (yield* Credentials.Credentials).token()`
+ * ```
+ *
  * @since 0.1.0
  * @category Context
  */

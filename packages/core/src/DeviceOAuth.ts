@@ -86,6 +86,27 @@ export interface Service {
 }
 
 /**
+ * The device flow (RFC 8628) as a service. From `examples/device.ts`, run by the test suite:
+ *
+ * @example
+ * ```ts
+ * import { FetchHttpClient } from "@effect/platform"
+ * import { Console, DateTime, Effect } from "effect"
+ * import * as DeviceOAuth from "@coze-auth/core/DeviceOAuth"
+ *
+ * export const program = Effect.gen(function* () {
+ *   const device = yield* DeviceOAuth.DeviceOAuth
+ *   const code = yield* device.deviceCode()
+ *   yield* Console.log(`Open ${code.verificationUrl} and approve (code ${code.userCode})`)
+ *   const token = yield* device.awaitToken(code, {
+ *     onProgress: ({ nextPollAt, secondsLeft }) =>
+ *       Console.log(`waiting… next check ${DateTime.formatIso(nextPollAt)}, ${secondsLeft}s left`)
+ *   })
+ *   yield* Console.log("logged in")
+ *   return token
+ * }).pipe(Effect.provide(DeviceOAuth.layerConfig()), Effect.provide(FetchHttpClient.layer))
+ * ```
+ *
  * @since 0.1.0
  * @category Context
  */

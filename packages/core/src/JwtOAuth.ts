@@ -75,6 +75,24 @@ export interface Service {
 }
 
 /**
+ * The JWT flow of a service app as a service. From `examples/jwt.ts`, run by the test suite:
+ *
+ * @example
+ * ```ts
+ * import { FetchHttpClient } from "@effect/platform"
+ * import { Console, Effect } from "effect"
+ * import * as JwtOAuth from "@coze-auth/core/JwtOAuth"
+ * import * as Scope from "@coze-auth/core/Scope"
+ *
+ * export const program = Effect.gen(function* () {
+ *   const jwt = yield* JwtOAuth.JwtOAuth
+ *   // One end user per session_name keeps conversations apart; scope matters for channel apps.
+ *   const token = yield* jwt.token({ sessionName: "user-42", scope: Scope.botChat(["7380000000000000000"]) })
+ *   yield* Console.log(`service token for ${token.flow}, not refreshable: ${!token.refreshable}`)
+ *   return token
+ * }).pipe(Effect.provide(JwtOAuth.layerConfig()), Effect.provide(FetchHttpClient.layer))
+ * ```
+ *
  * @since 0.1.0
  * @category Context
  */

@@ -10,8 +10,8 @@ import type { ConfigError, CozeError } from "./CozeError.js"
 import type { TransformClient } from "./Dialect.js"
 import * as CodeFlow from "./internal/codeFlow.js"
 import { layerConfig as flowLayerConfig } from "./internal/flow.js"
-import * as Pkce from "./Pkce.js"
-import * as Region from "./Region.js"
+import type * as Pkce from "./Pkce.js"
+import type * as Region from "./Region.js"
 import type { Token } from "./Token.js"
 
 /**
@@ -63,6 +63,27 @@ export interface Service {
 }
 
 /**
+ * The PKCE code flow as a service. From `examples/pkce.ts`, run by the test suite:
+ *
+ * @example
+ * ```ts
+ * import { FetchHttpClient } from "@effect/platform"
+ * import { Console, Effect, Option } from "effect"
+ * import * as PkceOAuth from "@coze-auth/core/PkceOAuth"
+ *
+ * /** `consent` shows the URL to the user and resolves with the URL Coze redirected the browser to. */
+ * export const program = (consent: (authorizationUrl: string) => Effect.Effect<string>) =>
+ *   Effect.gen(function* () {
+ *     const pkce = yield* PkceOAuth.PkceOAuth
+ *     const { codeVerifier, state, url } = yield* pkce.authorizationUrl() // S256; { method: "plain" } if you must
+ *     const callback = new URL(yield* consent(url))
+ *     if (callback.searchParams.get("state") !== state) return yield* Effect.dieMessage("state mismatch")
+ *     const token = yield* pkce.exchange({ code: callback.searchParams.get("code") ?? "", codeVerifier })
+ *     yield* Console.log(`logged in; refreshable: ${token.refreshable}`)
+ *     return yield* pkce.refresh(Option.getOrThrow(token.refreshToken))
+ *   }).pipe(Effect.provide(PkceOAuth.layerConfig()), Effect.provide(FetchHttpClient.layer))
+ * ```
+ *
  * @since 0.1.0
  * @category Context
  */

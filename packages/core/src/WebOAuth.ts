@@ -5,13 +5,13 @@
  * @since 0.1.0
  */
 import type { HttpClient } from "@effect/platform"
-import { Config, Context, Effect, Either, Layer, Option, Redacted } from "effect"
+import { Config, Context, Effect, Either, Layer, Option, type Redacted } from "effect"
 import * as Callback from "./Callback.js"
 import type { ConfigError, CozeError } from "./CozeError.js"
 import type { TransformClient } from "./Dialect.js"
 import * as CodeFlow from "./internal/codeFlow.js"
 import { layerConfig as flowLayerConfig } from "./internal/flow.js"
-import * as Region from "./Region.js"
+import type * as Region from "./Region.js"
 import type { Token } from "./Token.js"
 
 /**
@@ -65,6 +65,32 @@ export interface Service {
 }
 
 /**
+ * The web-app code flow as a service. From `examples/web.ts`, run by the test suite:
+ *
+ * @example
+ * ```ts
+ * import { FetchHttpClient } from "@effect/platform"
+ * import { Console, Effect, Option } from "effect"
+ * import * as WebOAuth from "@coze-auth/core/WebOAuth"
+ *
+ * /** `consent` shows the URL to the user and resolves with the URL Coze redirected the browser to. */
+ * export const program = (consent: (authorizationUrl: string) => Effect.Effect<string>) =>
+ *   Effect.gen(function* () {
+ *     const web = yield* WebOAuth.WebOAuth
+ *     const { state, url } = yield* web.authorizationUrl() // keep `state` in the user's session
+ *     const callback = new URL(yield* consent(url))
+ *     const token = yield* web.exchange({
+ *       code: callback.searchParams.get("code") ?? "",
+ *       state: callback.searchParams.get("state") ?? "",
+ *       expectedState: state
+ *     })
+ *     // Later, before it expires: the refresh token rotates, store the new one.
+ *     const renewed = yield* web.refresh(Option.getOrThrow(token.refreshToken))
+ *     yield* Console.log(`logged in; the token expires at ${Option.getOrThrow(renewed.expiresAt)}`)
+ *     return renewed
+ *   }).pipe(Effect.provide(WebOAuth.layerConfig()), Effect.provide(FetchHttpClient.layer))
+ * ```
+ *
  * @since 0.1.0
  * @category Context
  */
