@@ -73,7 +73,7 @@ export interface Service {
  * import { Console, Effect, Option } from "effect"
  * import * as WebOAuth from "@coze-auth/core/WebOAuth"
  *
- * /** `consent` shows the URL to the user and resolves with the URL Coze redirected the browser to. */
+ * // `consent` shows the URL to the user and resolves with the URL Coze redirected the browser to.
  * export const program = (consent: (authorizationUrl: string) => Effect.Effect<string>) =>
  *   Effect.gen(function* () {
  *     const web = yield* WebOAuth.WebOAuth
