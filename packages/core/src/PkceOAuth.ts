@@ -10,8 +10,8 @@ import type { ConfigError, CozeError } from "./CozeError.js"
 import type { TransformClient } from "./Dialect.js"
 import * as CodeFlow from "./internal/codeFlow.js"
 import { layerConfig as flowLayerConfig } from "./internal/flow.js"
-import type * as Pkce from "./Pkce.js"
-import type * as Region from "./Region.js"
+import * as Pkce from "./Pkce.js"
+import * as Region from "./Region.js"
 import type { Token } from "./Token.js"
 
 /**

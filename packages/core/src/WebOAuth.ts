@@ -11,7 +11,7 @@ import type { ConfigError, CozeError } from "./CozeError.js"
 import type { TransformClient } from "./Dialect.js"
 import * as CodeFlow from "./internal/codeFlow.js"
 import { layerConfig as flowLayerConfig } from "./internal/flow.js"
-import type * as Region from "./Region.js"
+import * as Region from "./Region.js"
 import type { Token } from "./Token.js"
 
 /**
