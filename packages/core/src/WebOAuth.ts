@@ -5,7 +5,7 @@
  * @since 0.1.0
  */
 import type { HttpClient } from "@effect/platform"
-import { Config, Context, Effect, Either, Layer, Option, type Redacted } from "effect"
+import { Config, Context, Effect, Either, Layer, Option, Redacted } from "effect"
 import * as Callback from "./Callback.js"
 import type { ConfigError, CozeError } from "./CozeError.js"
 import type { TransformClient } from "./Dialect.js"
