@@ -44,9 +44,7 @@ export interface AuthorizationUrl {
  * @since 0.1.0
  * @category Models
  */
-export interface Service {
-  readonly clientId: string
-  readonly region: Region.Region
+export interface Service extends CodeFlow.Base {
   readonly authorizationUrl: (options?: {
     readonly redirectUri?: string | undefined
     readonly method?: Pkce.Method | undefined
@@ -58,30 +56,20 @@ export interface Service {
     readonly codeVerifier: Redacted.Redacted<string>
     readonly redirectUri?: string | undefined
   }) => Effect.Effect<Token, CozeError>
-  /** The refresh token rotates: the one passed in is dead once this succeeds. */
-  readonly refresh: (refreshToken: Redacted.Redacted<string>) => Effect.Effect<Token, CozeError>
 }
 
 /**
- * The PKCE code flow as a service. From `examples/pkce.ts`, run by the test suite:
+ * The PKCE code flow as a service. Excerpted from the example the test suite runs:
  *
  * @example
  * ```ts
- * import { FetchHttpClient } from "@effect/platform"
- * import { Console, Effect, Option } from "effect"
- * import * as PkceOAuth from "@coze-auth/core/PkceOAuth"
- *
- * // `consent` shows the URL to the user and resolves with the URL Coze redirected the browser to.
- * export const program = (consent: (authorizationUrl: string) => Effect.Effect<string>) =>
- *   Effect.gen(function* () {
- *     const pkce = yield* PkceOAuth.PkceOAuth
- *     const { codeVerifier, state, url } = yield* pkce.authorizationUrl() // S256; { method: "plain" } if you must
- *     const callback = new URL(yield* consent(url))
- *     if (callback.searchParams.get("state") !== state) return yield* Effect.dieMessage("state mismatch")
- *     const token = yield* pkce.exchange({ code: callback.searchParams.get("code") ?? "", codeVerifier })
- *     yield* Console.log(`logged in; refreshable: ${token.refreshable}`)
- *     return yield* pkce.refresh(Option.getOrThrow(token.refreshToken))
- *   }).pipe(Effect.provide(PkceOAuth.layerConfig()), Effect.provide(FetchHttpClient.layer))
+ * // examples/pkce.ts; `consent` resolves with the URL Coze redirected the browser to
+ * const pkce = yield* PkceOAuth.PkceOAuth
+ * const { codeVerifier, state, url } = yield* pkce.authorizationUrl() // S256; { method: "plain" } if you must
+ * const callback = new URL(yield* consent(url))
+ * if (callback.searchParams.get("state") !== state) return yield* Effect.dieMessage("state mismatch")
+ * const token = yield* pkce.exchange({ code: callback.searchParams.get("code") ?? "", codeVerifier })
+ * return yield* pkce.refresh(Option.getOrThrow(token.refreshToken))
  * ```
  *
  * @since 0.1.0
@@ -89,25 +77,21 @@ export interface Service {
  */
 export class PkceOAuth extends Context.Tag("@coze-auth/core/PkceOAuth")<PkceOAuth, Service>() {}
 
-const redirectSetting = "COZE_PKCE_OAUTH_REDIRECT_URI"
-
 /**
  * @since 0.1.0
  * @category Constructors
  */
 export const make = (options: Options): Effect.Effect<Service, never, HttpClient.HttpClient> =>
-  Effect.map(CodeFlow.make({ ...options, flow: "pkce", redirectSetting }), (flow) => ({
-    clientId: flow.clientId,
-    region: flow.region,
+  Effect.map(CodeFlow.make({ ...options, flow: "pkce" }), (flow) => ({
+    ...flow,
+    // A verifier per login; the state is checked by whoever receives the callback (`Callback.validate`).
     authorizationUrl: ({ method = "S256", ...request } = {}) =>
       Effect.gen(function* () {
         const codeVerifier = yield* Pkce.verifier(options.verifierLength)
         const codeChallenge = { value: yield* Pkce.challenge(codeVerifier, method), method }
         const { state, url } = yield* flow.authorizationUrl({ ...request, codeChallenge })
         return { url, state, codeVerifier }
-      }),
-    exchange: flow.exchange,
-    refresh: flow.refresh
+      })
   }))
 
 /**
@@ -119,7 +103,9 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
  */
 export const config: Config.Config<Options> = Config.all({
   clientId: Config.nonEmptyString("COZE_PKCE_OAUTH_CLIENT_ID"),
-  redirectUri: Config.option(Config.nonEmptyString(redirectSetting)).pipe(Config.map(Option.getOrUndefined)),
+  redirectUri: Config.option(Config.nonEmptyString(CodeFlow.redirectSettings.pkce)).pipe(
+    Config.map(Option.getOrUndefined)
+  ),
   region: Region.config
 })
 

@@ -42,9 +42,7 @@ export interface AuthorizationUrl {
  * @since 0.1.0
  * @category Models
  */
-export interface Service {
-  readonly clientId: string
-  readonly region: Region.Region
+export interface Service extends CodeFlow.Base {
   readonly authorizationUrl: (options?: {
     readonly redirectUri?: string | undefined
     readonly state?: string | undefined
@@ -60,35 +58,22 @@ export interface Service {
     readonly expectedState: string
     readonly redirectUri?: string | undefined
   }) => Effect.Effect<Token, CozeError>
-  /** The refresh token rotates: the one passed in is dead once this succeeds. */
-  readonly refresh: (refreshToken: Redacted.Redacted<string>) => Effect.Effect<Token, CozeError>
 }
 
 /**
- * The web-app code flow as a service. From `examples/web.ts`, run by the test suite:
+ * The web-app code flow as a service. Excerpted from the example the test suite runs:
  *
  * @example
  * ```ts
- * import { FetchHttpClient } from "@effect/platform"
- * import { Console, Effect, Option } from "effect"
- * import * as WebOAuth from "@coze-auth/core/WebOAuth"
- *
- * // `consent` shows the URL to the user and resolves with the URL Coze redirected the browser to.
- * export const program = (consent: (authorizationUrl: string) => Effect.Effect<string>) =>
- *   Effect.gen(function* () {
- *     const web = yield* WebOAuth.WebOAuth
- *     const { state, url } = yield* web.authorizationUrl() // keep `state` in the user's session
- *     const callback = new URL(yield* consent(url))
- *     const token = yield* web.exchange({
- *       code: callback.searchParams.get("code") ?? "",
- *       state: callback.searchParams.get("state") ?? "",
- *       expectedState: state
- *     })
- *     // Later, before it expires: the refresh token rotates, store the new one.
- *     const renewed = yield* web.refresh(Option.getOrThrow(token.refreshToken))
- *     yield* Console.log(`logged in; the token expires at ${Option.getOrThrow(renewed.expiresAt)}`)
- *     return renewed
- *   }).pipe(Effect.provide(WebOAuth.layerConfig()), Effect.provide(FetchHttpClient.layer))
+ * // examples/web.ts; keep `state` in the user's session
+ * const web = yield* WebOAuth.WebOAuth
+ * const { state, url } = yield* web.authorizationUrl()
+ * const callback = new URL(yield* consent(url)) // the URL Coze redirected the browser to
+ * const token = yield* web.exchange({
+ *   code: callback.searchParams.get("code") ?? "",
+ *   state: callback.searchParams.get("state") ?? "",
+ *   expectedState: state
+ * })
  * ```
  *
  * @since 0.1.0
@@ -96,24 +81,19 @@ export interface Service {
  */
 export class WebOAuth extends Context.Tag("@coze-auth/core/WebOAuth")<WebOAuth, Service>() {}
 
-const redirectSetting = "COZE_WEB_OAUTH_REDIRECT_URI"
-
 /**
  * @since 0.1.0
  * @category Constructors
  */
 export const make = (options: Options): Effect.Effect<Service, never, HttpClient.HttpClient> =>
-  Effect.map(CodeFlow.make({ ...options, flow: "web", redirectSetting }), (flow) => ({
-    clientId: flow.clientId,
-    region: flow.region,
-    authorizationUrl: (request = {}) =>
-      Effect.map(flow.authorizationUrl(request), ({ state, url }) => ({ url, state })),
+  Effect.map(CodeFlow.make({ ...options, flow: "web" }), (flow) => ({
+    ...flow,
+    // The callback's state, checked where every code flow checks it; the code is sent only after.
     exchange: ({ code, expectedState, redirectUri, state }) =>
       Either.match(Callback.validate(new URLSearchParams({ code, state }), expectedState), {
         onLeft: Effect.fail,
         onRight: () => flow.exchange({ code, redirectUri })
-      }),
-    refresh: flow.refresh
+      })
   }))
 
 /**
@@ -126,7 +106,9 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
 export const config: Config.Config<Options> = Config.all({
   clientId: Config.nonEmptyString("COZE_WEB_OAUTH_CLIENT_ID"),
   clientSecret: Config.nonEmptyString("COZE_WEB_OAUTH_CLIENT_SECRET").pipe(Config.map(Redacted.make)),
-  redirectUri: Config.option(Config.nonEmptyString(redirectSetting)).pipe(Config.map(Option.getOrUndefined)),
+  redirectUri: Config.option(Config.nonEmptyString(CodeFlow.redirectSettings.web)).pipe(
+    Config.map(Option.getOrUndefined)
+  ),
   region: Region.config
 })
 

@@ -18,11 +18,15 @@ export interface Options {
   /** Web apps: sent with the code and every refresh. */
   readonly clientSecret?: Redacted.Redacted<string> | undefined
   readonly redirectUri?: string | undefined
-  /** The setting a missing redirect URI names. */
-  readonly redirectSetting: string
   readonly region?: Region.Region | undefined
   readonly transformClient?: TransformClient | undefined
 }
+
+/** The setting of each flow's default redirect URI, which a missing one names. */
+export const redirectSettings = {
+  web: "COZE_WEB_OAUTH_REDIRECT_URI",
+  pkce: "COZE_PKCE_OAUTH_REDIRECT_URI"
+} as const
 
 export interface AuthorizationUrl {
   readonly url: string
@@ -43,17 +47,23 @@ export interface ExchangeRequest {
   readonly codeVerifier?: Redacted.Redacted<string> | undefined
 }
 
-export interface CodeFlow {
+/** What both code flows' services have in common. */
+export interface Base {
   readonly clientId: string
   readonly region: Region.Region
-  readonly authorizationUrl: (request: AuthorizationRequest) => Effect.Effect<AuthorizationUrl, ConfigError>
-  readonly exchange: (request: ExchangeRequest) => Effect.Effect<Token, CozeError>
+  /** The refresh token rotates: the one passed in is dead once this succeeds. */
   readonly refresh: (refreshToken: Redacted.Redacted<string>) => Effect.Effect<Token, CozeError>
+}
+
+export interface CodeFlow extends Base {
+  readonly authorizationUrl: (request?: AuthorizationRequest) => Effect.Effect<AuthorizationUrl, ConfigError>
+  readonly exchange: (request: ExchangeRequest) => Effect.Effect<Token, CozeError>
 }
 
 export const make = (options: Options): Effect.Effect<CodeFlow, never, HttpClient.HttpClient> =>
   Effect.gen(function* () {
-    const { clientId, clientSecret, flow, redirectSetting } = options
+    const { clientId, clientSecret, flow } = options
+    const redirectSetting = redirectSettings[flow]
     const client = yield* makeClient({
       flow,
       clientId,
@@ -63,23 +73,24 @@ export const make = (options: Options): Effect.Effect<CodeFlow, never, HttpClien
     })
     const span = spanPrefix[flow]
     const attributes = { flow }
+    const authorizationUrl = Effect.fn(`${span}.authorizationUrl`, { attributes })(function* (
+      request: AuthorizationRequest
+    ) {
+      const uri = yield* redirectUri(request.redirectUri, options.redirectUri, redirectSetting)
+      const state = request.state ?? (yield* Pkce.state)
+      const url = client.dialect.authorizationUrl(client.region, {
+        clientId,
+        redirectUri: uri,
+        state,
+        workspaceId: request.workspaceId,
+        codeChallenge: request.codeChallenge
+      })
+      return { url, state }
+    })
     return {
       clientId,
       region: client.region,
-      authorizationUrl: Effect.fn(`${span}.authorizationUrl`, { attributes })(function* (
-        request: AuthorizationRequest
-      ) {
-        const uri = yield* redirectUri(request.redirectUri, options.redirectUri, redirectSetting)
-        const state = request.state ?? (yield* Pkce.state)
-        const url = client.dialect.authorizationUrl(client.region, {
-          clientId,
-          redirectUri: uri,
-          state,
-          workspaceId: request.workspaceId,
-          codeChallenge: request.codeChallenge
-        })
-        return { url, state }
-      }),
+      authorizationUrl: (request = {}) => authorizationUrl(request),
       exchange: Effect.fn(`${span}.exchange`, { attributes })(function* (request: ExchangeRequest) {
         const uri = yield* redirectUri(request.redirectUri, options.redirectUri, redirectSetting)
         return yield* client.token(
