@@ -49,7 +49,8 @@ export const importRsaPrivateKey = (
       hint: "use the private_key.pem downloaded from the Coze console (PKCS#8 or PKCS#1 PEM)"
     })
   const match = pemBlock.exec(Redacted.value(pem).replace(/\\n/g, "\n"))
-  const body = match === null ? undefined : fromBase64(match[2]!)
+  const base64 = match?.[2]
+  const body = base64 === undefined ? undefined : fromBase64(base64)
   if (match === null || body === undefined) return Effect.fail(invalid("is not a PEM private key"))
   const pkcs8 = match[1] === undefined ? body : pkcs1ToPkcs8(body)
   return Effect.tryPromise({
