@@ -149,8 +149,6 @@ export const makeSigner = (options: {
   readonly privateKey: Redacted.Redacted<string>
   readonly publicKeyId: string
   readonly region?: Region.Region | undefined
-  /** Changes the flow's HTTP client (headers, a proxy); applied once, after the api base is prepended. */
-  readonly transformClient?: TransformClient | undefined
 }): Effect.Effect<Signer, ConfigError> =>
   Effect.map(importRsaPrivateKey(options.privateKey, privateKeySetting), (key): Signer => {
     const header = Object.freeze({ alg: "RS256", typ: "JWT", kid: options.publicKeyId })
