@@ -5,7 +5,7 @@
  * @since 0.1.0
  */
 import type { HttpClient } from "@effect/platform"
-import { Config, Context, Effect, Layer, Option, type Redacted } from "effect"
+import { Config, Context, Effect, Layer, type Redacted } from "effect"
 import type { ConfigError, CozeError } from "./CozeError.js"
 import type { TransformClient } from "./Dialect.js"
 import * as CodeFlow from "./internal/codeFlow.js"
@@ -78,6 +78,19 @@ export interface Service extends CodeFlow.Base {
 export class PkceOAuth extends Context.Tag("@coze-auth/core/PkceOAuth")<PkceOAuth, Service>() {}
 
 /**
+ * `COZE_PKCE_OAUTH_CLIENT_ID`, `COZE_PKCE_OAUTH_REDIRECT_URI` (optional) and the region from `COZE_API_BASE` /
+ * `COZE_WWW_BASE`.
+ *
+ * @since 0.1.0
+ * @category Config
+ */
+export const config: Config.Config<Options> = Config.all({
+  clientId: Config.nonEmptyString("COZE_PKCE_OAUTH_CLIENT_ID"),
+  redirectUri: CodeFlow.redirectUriConfig("pkce"),
+  region: Region.config
+})
+
+/**
  * @since 0.1.0
  * @category Constructors
  */
@@ -93,21 +106,6 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
         return { url, state, codeVerifier }
       })
   }))
-
-/**
- * `COZE_PKCE_OAUTH_CLIENT_ID`, `COZE_PKCE_OAUTH_REDIRECT_URI` (optional) and the region from `COZE_API_BASE` /
- * `COZE_WWW_BASE`.
- *
- * @since 0.1.0
- * @category Config
- */
-export const config: Config.Config<Options> = Config.all({
-  clientId: Config.nonEmptyString("COZE_PKCE_OAUTH_CLIENT_ID"),
-  redirectUri: Config.option(Config.nonEmptyString(CodeFlow.redirectSettings.pkce)).pipe(
-    Config.map(Option.getOrUndefined)
-  ),
-  region: Region.config
-})
 
 /**
  * @since 0.1.0

@@ -5,7 +5,7 @@
  * @since 0.1.0
  */
 import type { HttpClient } from "@effect/platform"
-import { Config, Context, Effect, Either, Layer, Option, Redacted } from "effect"
+import { Config, Context, Effect, Either, Layer, Redacted } from "effect"
 import * as Callback from "./Callback.js"
 import type { ConfigError, CozeError } from "./CozeError.js"
 import type { TransformClient } from "./Dialect.js"
@@ -82,6 +82,20 @@ export interface Service extends CodeFlow.Base {
 export class WebOAuth extends Context.Tag("@coze-auth/core/WebOAuth")<WebOAuth, Service>() {}
 
 /**
+ * `COZE_WEB_OAUTH_CLIENT_ID`, `COZE_WEB_OAUTH_CLIENT_SECRET`, `COZE_WEB_OAUTH_REDIRECT_URI` (optional) and the
+ * region from `COZE_API_BASE` / `COZE_WWW_BASE`.
+ *
+ * @since 0.1.0
+ * @category Config
+ */
+export const config: Config.Config<Options> = Config.all({
+  clientId: Config.nonEmptyString("COZE_WEB_OAUTH_CLIENT_ID"),
+  clientSecret: Config.nonEmptyString("COZE_WEB_OAUTH_CLIENT_SECRET").pipe(Config.map(Redacted.make)),
+  redirectUri: CodeFlow.redirectUriConfig("web"),
+  region: Region.config
+})
+
+/**
  * @since 0.1.0
  * @category Constructors
  */
@@ -95,22 +109,6 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
         onRight: () => flow.exchange({ code, redirectUri })
       })
   }))
-
-/**
- * `COZE_WEB_OAUTH_CLIENT_ID`, `COZE_WEB_OAUTH_CLIENT_SECRET`, `COZE_WEB_OAUTH_REDIRECT_URI` (optional) and the
- * region from `COZE_API_BASE` / `COZE_WWW_BASE`.
- *
- * @since 0.1.0
- * @category Config
- */
-export const config: Config.Config<Options> = Config.all({
-  clientId: Config.nonEmptyString("COZE_WEB_OAUTH_CLIENT_ID"),
-  clientSecret: Config.nonEmptyString("COZE_WEB_OAUTH_CLIENT_SECRET").pipe(Config.map(Redacted.make)),
-  redirectUri: Config.option(Config.nonEmptyString(CodeFlow.redirectSettings.web)).pipe(
-    Config.map(Option.getOrUndefined)
-  ),
-  region: Region.config
-})
 
 /**
  * @since 0.1.0

@@ -4,7 +4,7 @@
  * a secret and a verifier; the callback's `state` is checked in one place, `Callback.validate`.
  */
 import type { HttpClient } from "@effect/platform"
-import { Effect, type Redacted } from "effect"
+import { Config, Effect, Option, type Redacted } from "effect"
 import type { ConfigError, CozeError } from "../CozeError.js"
 import { Grant, type TransformClient } from "../Dialect.js"
 import * as Pkce from "../Pkce.js"
@@ -27,6 +27,10 @@ export const redirectSettings = {
   web: "COZE_WEB_OAUTH_REDIRECT_URI",
   pkce: "COZE_PKCE_OAUTH_REDIRECT_URI"
 } as const
+
+/** The optional default redirect URI of a flow's `config`. */
+export const redirectUriConfig = (flow: keyof typeof redirectSettings): Config.Config<string | undefined> =>
+  Config.option(Config.nonEmptyString(redirectSettings[flow])).pipe(Config.map(Option.getOrUndefined))
 
 export interface AuthorizationUrl {
   readonly url: string
