@@ -100,9 +100,9 @@ const tokenChain = async (name: keyof typeof clients, retry: boolean, traced = t
   const client = await httpClient(name, traced)
   const { clientId, token } = await login()
   let current = token
+  const exchange = Dialect.coze.bind(Dialect.makeEndpoint(client, region))
   const once = Effect.suspend(() =>
-    Dialect.coze.token(
-      { client, region },
+    exchange.token(
       Dialect.Grant.RefreshToken({ clientId, refreshToken: Option.getOrThrow(current.refreshToken) }),
       "device"
     )
@@ -136,11 +136,11 @@ const layers: ReadonlyArray<readonly [name: string, label: string, sample: () =>
   ["httpFetchUntraced", "HttpClient FetchHttpClient, tracer disabled", effect(await httpClientChain("fetch", false))],
   ["httpUndiciUntraced", "HttpClient undici, tracer disabled", effect(await httpClientChain("undici", false))],
   ["send", "Dialect.send, fetch (+ errors, timeout)", effect(await sendChain())],
-  ["token", "Dialect.coze.token, fetch (+ body, decode)", effect(await tokenChain("fetch", false))],
-  ["tokenUndici", "Dialect.coze.token, undici", effect(await tokenChain("undici", false))],
+  ["token", "Dialect exchange.token, fetch (+ body, decode)", effect(await tokenChain("fetch", false))],
+  ["tokenUndici", "Dialect exchange.token, undici", effect(await tokenChain("undici", false))],
   [
     "tokenUndiciUntraced",
-    "Dialect.coze.token, undici, tracer disabled",
+    "Dialect exchange.token, undici, tracer disabled",
     effect(await tokenChain("undici", false, false))
   ],
   ["retry", "retryUnprocessed(token), fetch = flow.refresh", effect(await tokenChain("fetch", true))],

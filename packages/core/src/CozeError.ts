@@ -7,7 +7,21 @@
  */
 import { ConfigError as EffectConfigError, Predicate, Schema } from "effect"
 
-const TypeId = "@coze-auth/core/CozeError"
+/**
+ * Marks every `CozeError`: the guard checks it, not a list of tags.
+ *
+ * @since 0.1.0
+ * @category Type ids
+ */
+export const TypeId: unique symbol = Symbol.for("@coze-auth/core/CozeError")
+
+/**
+ * @since 0.1.0
+ * @category Type ids
+ */
+export type TypeId = typeof TypeId
+
+const prefix = "@coze-auth/core/CozeError"
 
 const ServerFields = {
   /** One line: what went wrong. */
@@ -35,10 +49,12 @@ const render = (error: {
  * @since 0.1.0
  * @category Errors
  */
-export class AuthorizationPending extends Schema.TaggedError<AuthorizationPending>(`${TypeId}/AuthorizationPending`)(
+export class AuthorizationPending extends Schema.TaggedError<AuthorizationPending>(`${prefix}/AuthorizationPending`)(
   "AuthorizationPending",
   ServerFields
 ) {
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
   override get message() {
     return render(this)
   }
@@ -50,7 +66,9 @@ export class AuthorizationPending extends Schema.TaggedError<AuthorizationPendin
  * @since 0.1.0
  * @category Errors
  */
-export class SlowDown extends Schema.TaggedError<SlowDown>(`${TypeId}/SlowDown`)("SlowDown", ServerFields) {
+export class SlowDown extends Schema.TaggedError<SlowDown>(`${prefix}/SlowDown`)("SlowDown", ServerFields) {
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
   override get message() {
     return render(this)
   }
@@ -62,10 +80,12 @@ export class SlowDown extends Schema.TaggedError<SlowDown>(`${TypeId}/SlowDown`)
  * @since 0.1.0
  * @category Errors
  */
-export class AccessDenied extends Schema.TaggedError<AccessDenied>(`${TypeId}/AccessDenied`)(
+export class AccessDenied extends Schema.TaggedError<AccessDenied>(`${prefix}/AccessDenied`)(
   "AccessDenied",
   ServerFields
 ) {
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
   override get message() {
     return render(this)
   }
@@ -77,10 +97,12 @@ export class AccessDenied extends Schema.TaggedError<AccessDenied>(`${TypeId}/Ac
  * @since 0.1.0
  * @category Errors
  */
-export class ExpiredToken extends Schema.TaggedError<ExpiredToken>(`${TypeId}/ExpiredToken`)(
+export class ExpiredToken extends Schema.TaggedError<ExpiredToken>(`${prefix}/ExpiredToken`)(
   "ExpiredToken",
   ServerFields
 ) {
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
   override get message() {
     return render(this)
   }
@@ -92,10 +114,12 @@ export class ExpiredToken extends Schema.TaggedError<ExpiredToken>(`${TypeId}/Ex
  * @since 0.1.0
  * @category Errors
  */
-export class InvalidGrant extends Schema.TaggedError<InvalidGrant>(`${TypeId}/InvalidGrant`)(
+export class InvalidGrant extends Schema.TaggedError<InvalidGrant>(`${prefix}/InvalidGrant`)(
   "InvalidGrant",
   ServerFields
 ) {
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
   override get message() {
     return render(this)
   }
@@ -107,10 +131,12 @@ export class InvalidGrant extends Schema.TaggedError<InvalidGrant>(`${TypeId}/In
  * @since 0.1.0
  * @category Errors
  */
-export class InvalidClient extends Schema.TaggedError<InvalidClient>(`${TypeId}/InvalidClient`)(
+export class InvalidClient extends Schema.TaggedError<InvalidClient>(`${prefix}/InvalidClient`)(
   "InvalidClient",
   ServerFields
 ) {
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
   override get message() {
     return render(this)
   }
@@ -122,10 +148,12 @@ export class InvalidClient extends Schema.TaggedError<InvalidClient>(`${TypeId}/
  * @since 0.1.0
  * @category Errors
  */
-export class InvalidRequest extends Schema.TaggedError<InvalidRequest>(`${TypeId}/InvalidRequest`)(
+export class InvalidRequest extends Schema.TaggedError<InvalidRequest>(`${prefix}/InvalidRequest`)(
   "InvalidRequest",
   ServerFields
 ) {
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
   override get message() {
     return render(this)
   }
@@ -137,10 +165,12 @@ export class InvalidRequest extends Schema.TaggedError<InvalidRequest>(`${TypeId
  * @since 0.1.0
  * @category Errors
  */
-export class UnsupportedGrantType extends Schema.TaggedError<UnsupportedGrantType>(`${TypeId}/UnsupportedGrantType`)(
+export class UnsupportedGrantType extends Schema.TaggedError<UnsupportedGrantType>(`${prefix}/UnsupportedGrantType`)(
   "UnsupportedGrantType",
   ServerFields
 ) {
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
   override get message() {
     return render(this)
   }
@@ -152,7 +182,9 @@ export class UnsupportedGrantType extends Schema.TaggedError<UnsupportedGrantTyp
  * @since 0.1.0
  * @category Errors
  */
-export class AppDisabled extends Schema.TaggedError<AppDisabled>(`${TypeId}/AppDisabled`)("AppDisabled", ServerFields) {
+export class AppDisabled extends Schema.TaggedError<AppDisabled>(`${prefix}/AppDisabled`)("AppDisabled", ServerFields) {
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
   override get message() {
     return render(this)
   }
@@ -164,11 +196,13 @@ export class AppDisabled extends Schema.TaggedError<AppDisabled>(`${TypeId}/AppD
  * @since 0.1.0
  * @category Errors
  */
-export class Unauthorized extends Schema.TaggedError<Unauthorized>(`${TypeId}/Unauthorized`)("Unauthorized", {
+export class Unauthorized extends Schema.TaggedError<Unauthorized>(`${prefix}/Unauthorized`)("Unauthorized", {
   ...ServerFields,
   /** The Coze business code: 4100 (invalid token) or 4101 (no permission). */
   code: Schema.optional(Schema.Number)
 }) {
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
   override get message() {
     return render(this)
   }
@@ -180,11 +214,13 @@ export class Unauthorized extends Schema.TaggedError<Unauthorized>(`${TypeId}/Un
  * @since 0.1.0
  * @category Errors
  */
-export class ServerError extends Schema.TaggedError<ServerError>(`${TypeId}/ServerError`)("ServerError", {
+export class ServerError extends Schema.TaggedError<ServerError>(`${prefix}/ServerError`)("ServerError", {
   ...ServerFields,
   /** The server's `Retry-After`, when it sent one in seconds. */
   retryAfter: Schema.optional(Schema.DurationFromMillis)
 }) {
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
   override get message() {
     return render(this)
   }
@@ -197,10 +233,12 @@ export class ServerError extends Schema.TaggedError<ServerError>(`${TypeId}/Serv
  * @since 0.1.0
  * @category Errors
  */
-export class StateMismatch extends Schema.TaggedError<StateMismatch>(`${TypeId}/StateMismatch`)("StateMismatch", {
+export class StateMismatch extends Schema.TaggedError<StateMismatch>(`${prefix}/StateMismatch`)("StateMismatch", {
   description: Schema.String,
   hint: Schema.optional(Schema.String)
 }) {
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
   override get message() {
     return render(this)
   }
@@ -228,12 +266,14 @@ export type TransportReason = typeof TransportReason.Type
  * @since 0.1.0
  * @category Errors
  */
-export class TransportError extends Schema.TaggedError<TransportError>(`${TypeId}/TransportError`)("TransportError", {
+export class TransportError extends Schema.TaggedError<TransportError>(`${prefix}/TransportError`)("TransportError", {
   description: Schema.String,
   hint: Schema.optional(Schema.String),
   reason: Schema.optional(TransportReason),
   cause: Schema.optional(Schema.Defect)
 }) {
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
   override get message() {
     return render(this)
   }
@@ -247,11 +287,13 @@ export class TransportError extends Schema.TaggedError<TransportError>(`${TypeId
  * @since 0.1.0
  * @category Errors
  */
-export class Redirected extends Schema.TaggedError<Redirected>(`${TypeId}/Redirected`)("Redirected", {
+export class Redirected extends Schema.TaggedError<Redirected>(`${prefix}/Redirected`)("Redirected", {
   ...ServerFields,
   /** The `Location` the server sent, if any. */
   location: Schema.optional(Schema.String)
 }) {
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
   override get message() {
     return render(this)
   }
@@ -263,10 +305,16 @@ export class Redirected extends Schema.TaggedError<Redirected>(`${TypeId}/Redire
  * @since 0.1.0
  * @category Errors
  */
-export class MalformedResponse extends Schema.TaggedError<MalformedResponse>(`${TypeId}/MalformedResponse`)(
+export class MalformedResponse extends Schema.TaggedError<MalformedResponse>(`${prefix}/MalformedResponse`)(
   "MalformedResponse",
-  ServerFields
+  {
+    ...ServerFields,
+    /** The field of the answer that is missing or not what the protocol sends, when one is to blame. */
+    field: Schema.optional(Schema.String)
+  }
 ) {
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
   override get message() {
     return render(this)
   }
@@ -278,12 +326,14 @@ export class MalformedResponse extends Schema.TaggedError<MalformedResponse>(`${
  * @since 0.1.0
  * @category Errors
  */
-export class ConfigError extends Schema.TaggedError<ConfigError>(`${TypeId}/ConfigError`)("ConfigError", {
+export class ConfigError extends Schema.TaggedError<ConfigError>(`${prefix}/ConfigError`)("ConfigError", {
   description: Schema.String,
   hint: Schema.optional(Schema.String),
   /** The setting at fault: an env var name or a field of the app JSON. */
   field: Schema.optional(Schema.String)
 }) {
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
   override get message() {
     return render(this)
   }
@@ -329,10 +379,12 @@ export const fromConfigError = (error: EffectConfigError.ConfigError): ConfigErr
  * @since 0.1.0
  * @category Errors
  */
-export class NotAuthenticated extends Schema.TaggedError<NotAuthenticated>(`${TypeId}/NotAuthenticated`)(
+export class NotAuthenticated extends Schema.TaggedError<NotAuthenticated>(`${prefix}/NotAuthenticated`)(
   "NotAuthenticated",
   { profile: Schema.String, description: Schema.String, hint: Schema.optional(Schema.String) }
 ) {
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
   override get message() {
     return render(this)
   }
@@ -344,10 +396,12 @@ export class NotAuthenticated extends Schema.TaggedError<NotAuthenticated>(`${Ty
  * @since 0.1.0
  * @category Errors
  */
-export class TokenStoreError extends Schema.TaggedError<TokenStoreError>(`${TypeId}/TokenStoreError`)(
+export class TokenStoreError extends Schema.TaggedError<TokenStoreError>(`${prefix}/TokenStoreError`)(
   "TokenStoreError",
   { description: Schema.String, hint: Schema.optional(Schema.String), cause: Schema.optional(Schema.Defect) }
 ) {
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
   override get message() {
     return render(this)
   }
@@ -377,33 +431,11 @@ export type CozeError =
   | NotAuthenticated
   | TokenStoreError
 
-const tags: ReadonlySet<string> = new Set<CozeError["_tag"]>([
-  "AuthorizationPending",
-  "SlowDown",
-  "AccessDenied",
-  "ExpiredToken",
-  "InvalidGrant",
-  "InvalidClient",
-  "InvalidRequest",
-  "UnsupportedGrantType",
-  "AppDisabled",
-  "Unauthorized",
-  "ServerError",
-  "StateMismatch",
-  "TransportError",
-  "MalformedResponse",
-  "Redirected",
-  "ConfigError",
-  "NotAuthenticated",
-  "TokenStoreError"
-])
-
 /**
  * @since 0.1.0
  * @category Guards
  */
-export const isCozeError = (u: unknown): u is CozeError =>
-  Predicate.hasProperty(u, "_tag") && typeof u._tag === "string" && tags.has(u._tag)
+export const isCozeError = (u: unknown): u is CozeError => Predicate.hasProperty(u, TypeId)
 
 /**
  * Failures worth retrying with backoff: the server or the network failed, not the protocol.

@@ -10,7 +10,7 @@
 import type { HttpClient } from "@effect/platform"
 import { Config, Context, Data, DateTime, Duration, Effect, Layer, type Option, type Redacted } from "effect"
 import { type ConfigError, type CozeError, ExpiredToken, isTransient } from "./CozeError.js"
-import { Grant } from "./Dialect.js"
+import { Grant, type TransformClient } from "./Dialect.js"
 import { layerConfig as flowLayerConfig, makeClient } from "./internal/flow.js"
 import * as Region from "./Region.js"
 import { retryTransient } from "./Retry.js"
@@ -62,6 +62,8 @@ export interface Progress {
 export interface Options {
   readonly clientId: string
   readonly region?: Region.Region | undefined
+  /** Changes the flow's HTTP client (headers, a proxy); applied once, after the api base is prepended. */
+  readonly transformClient?: TransformClient | undefined
 }
 
 /**
@@ -84,6 +86,27 @@ export interface Service {
 }
 
 /**
+ * The device flow (RFC 8628) as a service. From `examples/device.ts`, run by the test suite:
+ *
+ * @example
+ * ```ts
+ * import { FetchHttpClient } from "@effect/platform"
+ * import { Console, DateTime, Effect } from "effect"
+ * import * as DeviceOAuth from "@coze-auth/core/DeviceOAuth"
+ *
+ * export const program = Effect.gen(function* () {
+ *   const device = yield* DeviceOAuth.DeviceOAuth
+ *   const code = yield* device.deviceCode()
+ *   yield* Console.log(`Open ${code.verificationUrl} and approve (code ${code.userCode})`)
+ *   const token = yield* device.awaitToken(code, {
+ *     onProgress: ({ nextPollAt, secondsLeft }) =>
+ *       Console.log(`waiting… next check ${DateTime.formatIso(nextPollAt)}, ${secondsLeft}s left`)
+ *   })
+ *   yield* Console.log("logged in")
+ *   return token
+ * }).pipe(Effect.provide(DeviceOAuth.layerConfig()), Effect.provide(FetchHttpClient.layer))
+ * ```
+ *
  * @since 0.1.0
  * @category Context
  */
@@ -109,11 +132,18 @@ const expired = new ExpiredToken({
 export const make = (options: Options): Effect.Effect<Service, never, HttpClient.HttpClient> =>
   Effect.gen(function* () {
     const { clientId } = options
-    const client = yield* makeClient({ flow: "device", clientId, region: options.region })
+    const client = yield* makeClient({
+      flow: "device",
+      clientId,
+      region: options.region,
+      transformClient: options.transformClient
+    })
 
     const grant = (code: DeviceCode) => Grant.DeviceCode({ clientId, deviceCode: code.deviceCode })
     // A poll that succeeds spends the device code, so a single poll is resent only when surely unprocessed.
-    const poll = (code: DeviceCode) => client.token(grant(code))
+    const poll = Effect.fn("DeviceOAuth.poll", { attributes: { flow: "device" } })(function* (code: DeviceCode) {
+      return yield* client.token(grant(code))
+    })
 
     const awaitToken: Service["awaitToken"] = (code, { onProgress = () => Effect.void } = {}) => {
       const step = (attempt: number, interval: Duration.Duration): Effect.Effect<Token, CozeError> =>
@@ -137,18 +167,19 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
             Effect.catchTag("SlowDown", () => step(attempt + 1, Duration.sum(interval, slowDownStep)))
           )
         })
-      return step(1, code.interval)
+      return step(1, code.interval).pipe(Effect.withSpan("DeviceOAuth.awaitToken", { attributes: { flow: "device" } }))
     }
 
     return {
       clientId,
       region: client.region,
       deviceCode: (request = {}) =>
-        retryTransient(client.dialect.deviceCode(client.endpoint, { clientId, workspaceId: request.workspaceId })).pipe(
+        retryTransient(client.exchange.deviceCode({ clientId, workspaceId: request.workspaceId })).pipe(
           Effect.map(
             (answer) =>
               new DeviceCode({ ...answer, verificationUrl: verificationUrl(answer.verificationUri, answer.userCode) })
-          )
+          ),
+          Effect.withSpan("DeviceOAuth.deviceCode", { attributes: { flow: "device" } })
         ),
       poll,
       awaitToken,

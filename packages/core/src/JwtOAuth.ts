@@ -10,7 +10,7 @@ import { FileSystem, type HttpClient } from "@effect/platform"
 import { Config, Context, Effect, Either, Layer, Option, Redacted } from "effect"
 import { CompactSign } from "jose"
 import { ConfigError, type CozeError } from "./CozeError.js"
-import { Grant } from "./Dialect.js"
+import { Grant, type TransformClient } from "./Dialect.js"
 import { layerConfig as flowLayerConfig, makeClient } from "./internal/flow.js"
 import { notRsaKey, pkcs8Of } from "./internal/pem.js"
 import { randomBase64urlSync } from "./internal/random.js"
@@ -59,6 +59,8 @@ export interface Options extends TokenOptions {
   /** The key's fingerprint shown in the console, sent as the JWT `kid`. */
   readonly publicKeyId: string
   readonly region?: Region.Region | undefined
+  /** Changes the flow's HTTP client (headers, a proxy); applied once, after the api base is prepended. */
+  readonly transformClient?: TransformClient | undefined
 }
 
 /**
@@ -73,6 +75,24 @@ export interface Service {
 }
 
 /**
+ * The JWT flow of a service app as a service. From `examples/jwt.ts`, run by the test suite:
+ *
+ * @example
+ * ```ts
+ * import { FetchHttpClient } from "@effect/platform"
+ * import { Console, Effect } from "effect"
+ * import * as JwtOAuth from "@coze-auth/core/JwtOAuth"
+ * import * as Scope from "@coze-auth/core/Scope"
+ *
+ * export const program = Effect.gen(function* () {
+ *   const jwt = yield* JwtOAuth.JwtOAuth
+ *   // One end user per session_name keeps conversations apart; scope matters for channel apps.
+ *   const token = yield* jwt.token({ sessionName: "user-42", scope: Scope.botChat(["7380000000000000000"]) })
+ *   yield* Console.log(`service token for ${token.flow}, not refreshable: ${!token.refreshable}`)
+ *   return token
+ * }).pipe(Effect.provide(JwtOAuth.layerConfig()), Effect.provide(FetchHttpClient.layer))
+ * ```
+ *
  * @since 0.1.0
  * @category Context
  */
@@ -231,7 +251,8 @@ export const make = (options: Options): Effect.Effect<Service, ConfigError, Http
   Effect.gen(function* () {
     const { clientId } = options
     const sign = yield* makeSigner(options)
-    const client = yield* makeClient({ flow: "jwt", clientId, region: options.region })
+    const { region, transformClient } = options
+    const client = yield* makeClient({ flow: "jwt", clientId, region, transformClient })
     return {
       clientId,
       region: client.region,
@@ -254,7 +275,7 @@ export const make = (options: Options): Effect.Effect<Service, ConfigError, Http
               )
           )
           return yield* retryTransient(attempt)
-        })
+        }).pipe(Effect.withSpan("JwtOAuth.token", { attributes: { flow: "jwt" } }))
     }
   })
 

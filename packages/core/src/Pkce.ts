@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import { Effect, Redacted, Schema } from "effect"
+import * as Callback from "./Callback.js"
 import { base64url, randomBase64url } from "./internal/random.js"
 
 /**
@@ -45,9 +46,9 @@ export const challenge = (codeVerifier: Redacted.Redacted<string>, method: Metho
       ).pipe(Effect.map((digest) => base64url(new Uint8Array(digest))))
 
 /**
- * A CSRF `state`: 32 random bytes, base64url.
+ * A CSRF `state`: 32 random bytes, base64url (the same as `Callback.state`).
  *
  * @since 0.1.0
  * @category Constructors
  */
-export const state: Effect.Effect<string> = randomBase64url(32)
+export const state: Effect.Effect<string> = Callback.state

@@ -5,10 +5,11 @@
  * @since 0.1.0
  */
 import type { HttpClient } from "@effect/platform"
-import { Config, Context, Effect, Layer, Option, type Redacted } from "effect"
+import { Config, Context, Effect, Layer, type Redacted } from "effect"
 import type { ConfigError, CozeError } from "./CozeError.js"
-import { Grant } from "./Dialect.js"
-import { layerConfig as flowLayerConfig, makeClient, redirectUri } from "./internal/flow.js"
+import type { TransformClient } from "./Dialect.js"
+import * as CodeFlow from "./internal/codeFlow.js"
+import { layerConfig as flowLayerConfig } from "./internal/flow.js"
 import * as Pkce from "./Pkce.js"
 import * as Region from "./Region.js"
 import type { Token } from "./Token.js"
@@ -24,6 +25,8 @@ export interface Options {
   readonly region?: Region.Region | undefined
   /** Characters in each verifier, 43 (default) to 128. */
   readonly verifierLength?: number | undefined
+  /** Changes the flow's HTTP client (headers, a proxy); applied once, after the api base is prepended. */
+  readonly transformClient?: TransformClient | undefined
 }
 
 /**
@@ -41,9 +44,7 @@ export interface AuthorizationUrl {
  * @since 0.1.0
  * @category Models
  */
-export interface Service {
-  readonly clientId: string
-  readonly region: Region.Region
+export interface Service extends CodeFlow.Base {
   readonly authorizationUrl: (options?: {
     readonly redirectUri?: string | undefined
     readonly method?: Pkce.Method | undefined
@@ -55,59 +56,26 @@ export interface Service {
     readonly codeVerifier: Redacted.Redacted<string>
     readonly redirectUri?: string | undefined
   }) => Effect.Effect<Token, CozeError>
-  /** The refresh token rotates: the one passed in is dead once this succeeds. */
-  readonly refresh: (refreshToken: Redacted.Redacted<string>) => Effect.Effect<Token, CozeError>
 }
 
 /**
+ * The PKCE code flow as a service. Excerpted from the example the test suite runs:
+ *
+ * @example
+ * ```ts
+ * // examples/pkce.ts; `consent` resolves with the URL Coze redirected the browser to
+ * const pkce = yield* PkceOAuth.PkceOAuth
+ * const { codeVerifier, state, url } = yield* pkce.authorizationUrl() // S256; { method: "plain" } if you must
+ * const callback = new URL(yield* consent(url))
+ * if (callback.searchParams.get("state") !== state) return yield* Effect.dieMessage("state mismatch")
+ * const token = yield* pkce.exchange({ code: callback.searchParams.get("code") ?? "", codeVerifier })
+ * return yield* pkce.refresh(Option.getOrThrow(token.refreshToken))
+ * ```
+ *
  * @since 0.1.0
  * @category Context
  */
 export class PkceOAuth extends Context.Tag("@coze-auth/core/PkceOAuth")<PkceOAuth, Service>() {}
-
-const redirectSetting = "COZE_PKCE_OAUTH_REDIRECT_URI"
-
-/**
- * @since 0.1.0
- * @category Constructors
- */
-export const make = (options: Options): Effect.Effect<Service, never, HttpClient.HttpClient> =>
-  Effect.gen(function* () {
-    const { clientId } = options
-    const client = yield* makeClient({ flow: "pkce", clientId, region: options.region })
-    return {
-      clientId,
-      region: client.region,
-      authorizationUrl: (request = {}) =>
-        Effect.gen(function* () {
-          const uri = yield* redirectUri(request.redirectUri, options.redirectUri, redirectSetting)
-          const state = request.state ?? (yield* Pkce.state)
-          const method = request.method ?? "S256"
-          const codeVerifier = yield* Pkce.verifier(options.verifierLength)
-          const url = client.dialect.authorizationUrl(client.region, {
-            clientId,
-            redirectUri: uri,
-            state,
-            workspaceId: request.workspaceId,
-            codeChallenge: { value: yield* Pkce.challenge(codeVerifier, method), method }
-          })
-          return { url, state, codeVerifier }
-        }),
-      exchange: (request) =>
-        Effect.gen(function* () {
-          const uri = yield* redirectUri(request.redirectUri, options.redirectUri, redirectSetting)
-          return yield* client.token(
-            Grant.AuthorizationCode({
-              clientId,
-              code: request.code,
-              redirectUri: uri,
-              codeVerifier: request.codeVerifier
-            })
-          )
-        }),
-      refresh: client.refresh
-    }
-  })
 
 /**
  * `COZE_PKCE_OAUTH_CLIENT_ID`, `COZE_PKCE_OAUTH_REDIRECT_URI` (optional) and the region from `COZE_API_BASE` /
@@ -118,9 +86,26 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
  */
 export const config: Config.Config<Options> = Config.all({
   clientId: Config.nonEmptyString("COZE_PKCE_OAUTH_CLIENT_ID"),
-  redirectUri: Config.option(Config.nonEmptyString(redirectSetting)).pipe(Config.map(Option.getOrUndefined)),
+  redirectUri: CodeFlow.redirectUriConfig("pkce"),
   region: Region.config
 })
+
+/**
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const make = (options: Options): Effect.Effect<Service, never, HttpClient.HttpClient> =>
+  Effect.map(CodeFlow.make({ ...options, flow: "pkce" }), (flow) => ({
+    ...flow,
+    // A verifier per login; the state is checked by whoever receives the callback (`Callback.validate`).
+    authorizationUrl: ({ method = "S256", ...request } = {}) =>
+      Effect.gen(function* () {
+        const codeVerifier = yield* Pkce.verifier(options.verifierLength)
+        const codeChallenge = { value: yield* Pkce.challenge(codeVerifier, method), method }
+        const { state, url } = yield* flow.authorizationUrl({ ...request, codeChallenge })
+        return { url, state, codeVerifier }
+      })
+  }))
 
 /**
  * @since 0.1.0

@@ -27,6 +27,21 @@ export interface Service {
 }
 
 /**
+ * A PAT or SAT as a service. From `examples/token.ts`, run by the test suite:
+ *
+ * @example
+ * ```ts
+ * import { Console, Effect } from "effect"
+ * import * as TokenAuth from "@coze-auth/core/TokenAuth"
+ *
+ * export const program = Effect.gen(function* () {
+ *   const auth = yield* TokenAuth.TokenAuth
+ *   const token = yield* auth.token
+ *   yield* Console.log(`using a ${token.flow} credential: ${token.accessToken}`) // prints <redacted>
+ *   return token
+ * }).pipe(Effect.provide(TokenAuth.layerConfig()))
+ * ```
+ *
  * @since 0.1.0
  * @category Context
  */

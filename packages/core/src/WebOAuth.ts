@@ -5,11 +5,12 @@
  * @since 0.1.0
  */
 import type { HttpClient } from "@effect/platform"
-import { Config, Context, Effect, Layer, Option, Redacted } from "effect"
-import { type ConfigError, type CozeError, StateMismatch } from "./CozeError.js"
-import { Grant } from "./Dialect.js"
-import { layerConfig as flowLayerConfig, makeClient, redirectUri } from "./internal/flow.js"
-import * as Pkce from "./Pkce.js"
+import { Config, Context, Effect, Either, Layer, Redacted } from "effect"
+import * as Callback from "./Callback.js"
+import type { ConfigError, CozeError } from "./CozeError.js"
+import type { TransformClient } from "./Dialect.js"
+import * as CodeFlow from "./internal/codeFlow.js"
+import { layerConfig as flowLayerConfig } from "./internal/flow.js"
 import * as Region from "./Region.js"
 import type { Token } from "./Token.js"
 
@@ -23,6 +24,8 @@ export interface Options {
   /** The default redirect URI; each call may give its own. */
   readonly redirectUri?: string | undefined
   readonly region?: Region.Region | undefined
+  /** Changes the flow's HTTP client (headers, a proxy); applied once, after the api base is prepended. */
+  readonly transformClient?: TransformClient | undefined
 }
 
 /**
@@ -39,17 +42,15 @@ export interface AuthorizationUrl {
  * @since 0.1.0
  * @category Models
  */
-export interface Service {
-  readonly clientId: string
-  readonly region: Region.Region
+export interface Service extends CodeFlow.Base {
   readonly authorizationUrl: (options?: {
     readonly redirectUri?: string | undefined
     readonly state?: string | undefined
     readonly workspaceId?: string | undefined
   }) => Effect.Effect<AuthorizationUrl, ConfigError>
   /**
-   * Checks `state` against `expectedState` locally, in constant time (a mismatch, or an empty `expectedState`,
-   * never reaches the server), then exchanges the code.
+   * Checks `state` against `expectedState` locally, in constant time (`Callback.validate`: a mismatch, or an
+   * empty `expectedState`, never reaches the server), then exchanges the code.
    */
   readonly exchange: (options: {
     readonly code: string
@@ -57,69 +58,28 @@ export interface Service {
     readonly expectedState: string
     readonly redirectUri?: string | undefined
   }) => Effect.Effect<Token, CozeError>
-  /** The refresh token rotates: the one passed in is dead once this succeeds. */
-  readonly refresh: (refreshToken: Redacted.Redacted<string>) => Effect.Effect<Token, CozeError>
 }
 
 /**
+ * The web-app code flow as a service. Excerpted from the example the test suite runs:
+ *
+ * @example
+ * ```ts
+ * // examples/web.ts; keep `state` in the user's session
+ * const web = yield* WebOAuth.WebOAuth
+ * const { state, url } = yield* web.authorizationUrl()
+ * const callback = new URL(yield* consent(url)) // the URL Coze redirected the browser to
+ * const token = yield* web.exchange({
+ *   code: callback.searchParams.get("code") ?? "",
+ *   state: callback.searchParams.get("state") ?? "",
+ *   expectedState: state
+ * })
+ * ```
+ *
  * @since 0.1.0
  * @category Context
  */
 export class WebOAuth extends Context.Tag("@coze-auth/core/WebOAuth")<WebOAuth, Service>() {}
-
-const redirectSetting = "COZE_WEB_OAUTH_REDIRECT_URI"
-
-/** Equal strings, in a time that does not tell where they differ: the state is a CSRF secret. */
-const constantTimeEquals = (a: string, b: string): boolean => {
-  if (a.length !== b.length) return false
-  let difference = 0
-  for (let i = 0; i < a.length; i++) difference |= a.charCodeAt(i) ^ b.charCodeAt(i)
-  return difference === 0
-}
-
-// An empty expected state (a lost session read as "") would accept a callback without one.
-const stateMatches = (state: string, expectedState: string): boolean =>
-  expectedState !== "" && constantTimeEquals(state, expectedState)
-
-/**
- * @since 0.1.0
- * @category Constructors
- */
-export const make = (options: Options): Effect.Effect<Service, never, HttpClient.HttpClient> =>
-  Effect.gen(function* () {
-    const { clientId, clientSecret } = options
-    const client = yield* makeClient({ flow: "web", clientId, clientSecret, region: options.region })
-    return {
-      clientId,
-      region: client.region,
-      authorizationUrl: (request = {}) =>
-        Effect.gen(function* () {
-          const uri = yield* redirectUri(request.redirectUri, options.redirectUri, redirectSetting)
-          const state = request.state ?? (yield* Pkce.state)
-          const url = client.dialect.authorizationUrl(client.region, {
-            clientId,
-            redirectUri: uri,
-            state,
-            workspaceId: request.workspaceId
-          })
-          return { url, state }
-        }),
-      exchange: (request) =>
-        Effect.gen(function* () {
-          if (!stateMatches(request.state, request.expectedState)) {
-            return yield* new StateMismatch({
-              description: "the callback's state is not the one this login sent",
-              hint: "the callback may be forged or belong to another login; start the login again"
-            })
-          }
-          const uri = yield* redirectUri(request.redirectUri, options.redirectUri, redirectSetting)
-          return yield* client.token(
-            Grant.AuthorizationCode({ clientId, code: request.code, redirectUri: uri, clientSecret })
-          )
-        }),
-      refresh: client.refresh
-    }
-  })
 
 /**
  * `COZE_WEB_OAUTH_CLIENT_ID`, `COZE_WEB_OAUTH_CLIENT_SECRET`, `COZE_WEB_OAUTH_REDIRECT_URI` (optional) and the
@@ -131,9 +91,24 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
 export const config: Config.Config<Options> = Config.all({
   clientId: Config.nonEmptyString("COZE_WEB_OAUTH_CLIENT_ID"),
   clientSecret: Config.nonEmptyString("COZE_WEB_OAUTH_CLIENT_SECRET").pipe(Config.map(Redacted.make)),
-  redirectUri: Config.option(Config.nonEmptyString(redirectSetting)).pipe(Config.map(Option.getOrUndefined)),
+  redirectUri: CodeFlow.redirectUriConfig("web"),
   region: Region.config
 })
+
+/**
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const make = (options: Options): Effect.Effect<Service, never, HttpClient.HttpClient> =>
+  Effect.map(CodeFlow.make({ ...options, flow: "web" }), (flow) => ({
+    ...flow,
+    // The callback's state, checked where every code flow checks it; the code is sent only after.
+    exchange: ({ code, expectedState, redirectUri, state }) =>
+      Either.match(Callback.validate(new URLSearchParams({ code, state }), expectedState), {
+        onLeft: Effect.fail,
+        onRight: () => flow.exchange({ code, redirectUri })
+      })
+  }))
 
 /**
  * @since 0.1.0

@@ -7,6 +7,8 @@
 /** @since 0.1.0 */
 export * as AuthHttpClient from "./AuthHttpClient.js"
 /** @since 0.1.0 */
+export * as Callback from "./Callback.js"
+/** @since 0.1.0 */
 export * as CozeError from "./CozeError.js"
 /** @since 0.1.0 */
 export * as Credentials from "./Credentials.js"
@@ -16,6 +18,8 @@ export * as DeviceOAuth from "./DeviceOAuth.js"
 export * as Dialect from "./Dialect.js"
 /** @since 0.1.0 */
 export * as JwtOAuth from "./JwtOAuth.js"
+/** @since 0.1.0 */
+export * as KeyedCredentials from "./KeyedCredentials.js"
 /** @since 0.1.0 */
 export * as OAuthApp from "./OAuthApp.js"
 /** @since 0.1.0 */

@@ -148,7 +148,9 @@ describe("Credentials", () => {
         { concurrency: "unbounded" }
       )
       assert.strictEqual(yield* Ref.get(attempts), 1)
-      assert.isTrue(exits.every((exit) => Exit.isFailure(exit) && Cause.squash(exit.cause) === failing))
+      assert.isTrue(
+        exits.every((exit) => Exit.isFailure(exit) && Cause.originalError(Cause.squash(exit.cause)) === failing)
+      )
       assert.strictEqual(accessOf(yield* credentials.token()), "SECRET-at-2")
       assert.strictEqual(yield* Ref.get(attempts), 2)
     })

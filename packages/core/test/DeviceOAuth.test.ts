@@ -10,7 +10,7 @@ import {
   emulatorRegion,
   jsonResponse,
   requestsOf,
-  settle,
+  sleepingWithin,
   stubClient,
   TestEmulator
 } from "./utils/index.js"
@@ -70,7 +70,8 @@ describe("DeviceOAuth", () => {
       assert.strictEqual((yield* next).attempt, 2)
       yield* advance(5)
       assert.strictEqual((yield* next).attempt, 3)
-      yield* advance(2)
+      yield* sleepingWithin(5)
+      yield* TestClock.adjust("2 seconds")
       yield* emulator.approveDevice(code.userCode)
       yield* advance(3)
       const token = yield* Fiber.join(fiber)
@@ -117,7 +118,8 @@ describe("DeviceOAuth", () => {
         const now = yield* DateTime.now
         const wait = DateTime.distance(now, report.nextPollAt) / 1000
         waits.push(wait)
-        yield* advance(wait)
+        yield* Effect.repeat(parkedUntil(report.nextPollAt), { until: (parked) => parked })
+        yield* TestClock.adjust(`${wait} seconds`)
         report = yield* next
       }
       // pending, then slow_down while our interval is below the server's (which stops at 30 s), then pending.
@@ -159,9 +161,8 @@ describe("DeviceOAuth", () => {
       yield* next
       yield* advance(5)
       yield* next
-      yield* Fiber.interrupt(fiber)
-      yield* advance(60)
-      yield* settle
+      yield* Fiber.interrupt(fiber) // returns once the fiber is done: no poll can follow
+      yield* TestClock.adjust("60 seconds")
       assert.strictEqual(yield* polls, 1)
     }).pipe(Effect.provide(TestEmulator()))
   )
@@ -191,7 +192,9 @@ describe("DeviceOAuth", () => {
       const { fiber, next } = yield* start(device, code)
       for (const attempt of [1, 2, 3]) {
         assert.strictEqual((yield* next).attempt, attempt)
-        yield* advance(4)
+        yield* sleepingWithin(5)
+        yield* TestClock.adjust("4 seconds")
+        yield* sleepingWithin(1)
         assert.strictEqual(yield* Ref.get(attempts), attempt - 1) // nothing before the interval is up
         yield* advance(1)
         if (attempt < 3) assert.strictEqual(yield* Ref.get(attempts), attempt)

@@ -1,6 +1,8 @@
+import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect, Either, FastCheck, Redacted, Ref, TestClock } from "effect"
 import * as CozeError from "../src/CozeError.js"
+import * as DeviceOAuth from "../src/DeviceOAuth.js"
 import * as Dialect from "../src/Dialect.js"
 import * as Region from "../src/Region.js"
 import { jsonResponse, stubClient } from "./utils/index.js"
@@ -122,7 +124,7 @@ describe("bad bases", () => {
   it.effect("a token request to a bad api base is a ConfigError naming COZE_API_BASE, never sent", () =>
     Effect.gen(function* () {
       const { attempts, client } = yield* stubClient(() => Effect.die("sent"))
-      const error = yield* Effect.flip(Dialect.coze.token({ client, region: bad }, grant, "pkce"))
+      const error = yield* Effect.flip(Dialect.coze.bind(Dialect.makeEndpoint(client, bad)).token(grant, "pkce"))
       assert.strictEqual(error._tag, "ConfigError")
       assert.include(error.message, "COZE_API_BASE")
       assert.strictEqual(yield* Ref.get(attempts), 0)
@@ -139,7 +141,7 @@ describe("Dialect.coze.token", () => {
         Effect.gen(function* () {
           const body = { access_token: "at", expires_in: expiresIn }
           const { client } = yield* stubClient(() => Effect.succeed(jsonResponse(200, body)))
-          return yield* Effect.either(Dialect.coze.token({ client, region: Region.com }, grant, "pkce"))
+          return yield* Effect.either(Dialect.coze.bind(Dialect.makeEndpoint(client, Region.com)).token(grant, "pkce"))
         })
       for (const expiresIn of [900, now]) {
         const result = yield* answer(expiresIn)
@@ -149,4 +151,51 @@ describe("Dialect.coze.token", () => {
       assert.isTrue(Either.isRight(yield* answer(now + 1)))
     })
   )
+})
+
+describe("Dialect endpoints", () => {
+  it.effect("a flow's client is built once: paths go to the api base, through the user's transformClient", () =>
+    Effect.gen(function* () {
+      const seen: Array<{ url: string; header: string | undefined }> = []
+      const { client } = yield* stubClient((_, request) => {
+        seen.push({ url: request.url, header: request.headers["x-trace"] })
+        return Effect.succeed(jsonResponse(200, { access_token: "at", expires_in: 2_000_000_000 }))
+      })
+      const device = yield* DeviceOAuth.make({
+        clientId: "1.app.coze",
+        region: Region.cn,
+        transformClient: HttpClient.mapRequest(HttpClientRequest.setHeader("x-trace", "on"))
+      }).pipe(Effect.provideService(HttpClient.HttpClient, client))
+      yield* device.refresh(Redacted.make("rt"))
+      yield* device.refresh(Redacted.make("rt2"))
+      assert.deepStrictEqual(seen, [
+        { url: "https://api.coze.cn/api/permission/oauth2/token", header: "on" },
+        { url: "https://api.coze.cn/api/permission/oauth2/token", header: "on" }
+      ])
+    })
+  )
+
+  it.effect("a token document missing a field fails with MalformedResponse naming the field, not its value", () =>
+    Effect.gen(function* () {
+      const decode = (body: unknown) =>
+        Effect.gen(function* () {
+          const { client } = yield* stubClient(() => Effect.succeed(jsonResponse(200, body)))
+          const exchange = Dialect.coze.bind(Dialect.makeEndpoint(client, Region.com))
+          return yield* Effect.flip(exchange.token(grant, "pkce"))
+        })
+      const missing = yield* decode({ access_token: "SECRET-at" })
+      assert.strictEqual(missing._tag, "MalformedResponse")
+      assert.strictEqual(missing._tag === "MalformedResponse" ? missing.field : undefined, "expires_in")
+      assert.include(missing.message, "expires_in is missing")
+      const wrong = yield* decode({ access_token: 42, expires_in: 2_000_000_000 })
+      assert.strictEqual(wrong._tag === "MalformedResponse" ? wrong.field : undefined, "access_token")
+      assert.notInclude(wrong.message, "42")
+      assert.notInclude(missing.message, "SECRET-at")
+    })
+  )
+
+  it("every CozeError carries the type id the guard checks; a look-alike does not pass", () => {
+    assert.isTrue(CozeError.isCozeError(new CozeError.ServerError({ description: "x" })))
+    assert.isFalse(CozeError.isCozeError({ _tag: "ServerError", description: "x" }))
+  })
 })

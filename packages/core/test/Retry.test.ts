@@ -7,7 +7,7 @@ import * as DeviceOAuth from "../src/DeviceOAuth.js"
 import * as JwtOAuth from "../src/JwtOAuth.js"
 import * as PkceOAuth from "../src/PkceOAuth.js"
 import * as Retry from "../src/Retry.js"
-import { connectionReset, jsonResponse, rsaKeys, settle, stubClient } from "./utils/index.js"
+import { connectionReset, jsonResponse, rsaKeys, runToCompletion, sleepingWithin, stubClient } from "./utils/index.js"
 
 const token = { access_token: "czu_new", expires_in: 2_000_000_000, refresh_token: "rt_new" }
 
@@ -46,14 +46,6 @@ const deviceCodeWith = (reply: Reply) =>
     return { attempts, fiber }
   })
 
-/** Lets every retry the policy allows happen. */
-const waitOutRetries = Effect.gen(function* () {
-  for (let i = 0; i < 10; i++) {
-    yield* settle
-    yield* TestClock.adjust("10 seconds")
-  }
-})
-
 describe("Retry", () => {
   it.effect("honours Retry-After on a 503, then succeeds", () =>
     Effect.gen(function* () {
@@ -62,9 +54,9 @@ describe("Retry", () => {
           attempt === 1 ? jsonResponse(503, {}, { "retry-after": "3" }) : jsonResponse(200, deviceCodeAnswer)
         )
       )
-      yield* settle
+      yield* sleepingWithin(3)
       yield* TestClock.adjust("2900 millis")
-      yield* settle
+      yield* sleepingWithin(0.1) // still waiting out the Retry-After
       assert.strictEqual(yield* Ref.get(attempts), 1)
       yield* TestClock.adjust("100 millis")
       const result = yield* Fiber.join(fiber)
@@ -92,10 +84,7 @@ describe("Retry", () => {
               )
             : Effect.succeed(jsonResponse(200, deviceCodeAnswer))
       )
-      yield* settle
-      yield* TestClock.adjust("1 seconds")
-      yield* settle
-      yield* TestClock.adjust("1 seconds")
+      yield* runToCompletion(fiber)
       yield* Fiber.join(fiber)
       assert.strictEqual(yield* Ref.get(attempts), 3)
     })
@@ -104,7 +93,7 @@ describe("Retry", () => {
   it.effect("gives up after the bound with the last ServerError", () =>
     Effect.gen(function* () {
       const { attempts, fiber } = yield* deviceCodeWith(() => Effect.succeed(jsonResponse(502, {})))
-      yield* waitOutRetries
+      yield* runToCompletion(fiber)
       const error = yield* Effect.flip(Fiber.join(fiber))
       assert.strictEqual(error._tag, "ServerError")
       assert.strictEqual(yield* Ref.get(attempts), Retry.maxRetries + 1)
@@ -146,7 +135,7 @@ describe("Retry", () => {
         const exchange = yield* pkceWith(reply, (pkce) =>
           pkce.exchange({ code: "code", codeVerifier: Redacted.make("v"), redirectUri: "http://127.0.0.1/cb" })
         )
-        yield* waitOutRetries
+        yield* runToCompletion(refresh.fiber, exchange.fiber)
         // The server may have rotated the refresh token or spent the code: the same value would be refused.
         for (const { attempts, fiber } of [refresh, exchange]) {
           const error = yield* Effect.flip(Fiber.join(fiber))
@@ -162,7 +151,7 @@ describe("Retry", () => {
       const { attempts, fiber } = yield* refreshWith((attempt) =>
         Effect.succeed(attempt === 1 ? jsonResponse(429, {}, { "retry-after": "1" }) : jsonResponse(200, token))
       )
-      yield* waitOutRetries
+      yield* runToCompletion(fiber)
       assert.strictEqual(Redacted.value((yield* Fiber.join(fiber)).accessToken), "czu_new")
       assert.strictEqual(yield* Ref.get(attempts), 2)
       assert.isTrue(Retry.isUnprocessed(new ServerError({ description: "rate limited", status: 429 })))
@@ -187,7 +176,7 @@ describe("Retry", () => {
         publicKeyId: "kid"
       }).pipe(Effect.provideService(HttpClient.HttpClient, client))
       const fiber = yield* Effect.fork(jwt.token())
-      yield* waitOutRetries
+      yield* runToCompletion(fiber)
       assert.strictEqual(Redacted.value((yield* Fiber.join(fiber)).accessToken), "czs_new")
       assert.strictEqual(yield* Ref.get(attempts), 3)
       assert.strictEqual(new Set(jtis).size, 3)

@@ -28,6 +28,7 @@ import * as TokenStore from "@coze-auth/core/TokenStore"
 import { Config, type ConfigError, Duration, Effect, Layer, Option, Runtime, Schedule, Schema, Scope } from "effect"
 import * as lockfile from "proper-lockfile"
 import { sweep, writeAtomic } from "./internal/atomicFile.js"
+import { failure, isHeld, isMissing } from "./internal/fsError.js"
 
 /**
  * What a token file holds. The version lets a later release migrate old files instead of rejecting them.
@@ -92,39 +93,6 @@ export const home: Config.Config<string> = Config.string("COZE_AUTH_HOME").pipe(
   Config.orElse(() => Config.map(Config.string("XDG_CONFIG_HOME"), (xdg) => path.join(xdg, "coze-auth"))),
   Config.orElse(() => Config.succeed(path.join(os.homedir(), ".config", "coze-auth")))
 )
-
-const codeOf = (cause: unknown) => (cause as NodeJS.ErrnoException | undefined)?.code
-
-const isMissing = (cause: unknown) => codeOf(cause) === "ENOENT"
-
-/** proper-lockfile's answer when another holder's lock is neither released nor stale. */
-const isHeld = (cause: unknown) => codeOf(cause) === "ELOCKED"
-
-/** What a file-system error code means, for the codes whose meaning is certain; else nothing is guessed. */
-const explain = (cause: unknown, directory: string): { readonly why: string; readonly hint?: string } => {
-  const code = codeOf(cause)
-  switch (code) {
-    case "EACCES":
-    case "EPERM":
-      return { why: "permission denied", hint: `check the permissions of ${directory} (COZE_AUTH_HOME)` }
-    case "ENOSPC":
-      return { why: "the disk is full", hint: "free some space" }
-    case "EDQUOT":
-      return { why: "the disk quota is used up", hint: "free some space" }
-    case "EROFS":
-      return { why: "the file system is read-only", hint: "set COZE_AUTH_HOME to a writable directory" }
-    case "ENOTDIR":
-      return { why: "a part of the path is not a directory", hint: `check ${directory} (COZE_AUTH_HOME)` }
-    default:
-      return { why: code ?? (cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause)) }
-  }
-}
-
-/** `cannot <what>: <why>`, naming only a cause the error code tells, and keeping the cause itself. */
-const failure = (what: string, directory: string) => (cause: unknown) => {
-  const { hint, why } = explain(cause, directory)
-  return new TokenStoreError({ description: `cannot ${what}: ${why}`, ...(hint === undefined ? {} : { hint }), cause })
-}
 
 /**
  * @since 0.1.0

@@ -1,5 +1,5 @@
 /**
- * The loopback redirect receiver of a native app (RFC 8252 §7.3): an HTTP listener on 127.0.0.1 that waits
+ * The loopback redirect receiver of a native app (RFC 8252 §7.3): an `HttpRouter` app on `NodeHttpServer`, on 127.0.0.1, that waits
  * for the one authorization callback of one login. It answers only its exact path on a loopback `Host`
  * (no DNS rebinding), checks `state` in constant time, accepts a single callback, shows the browser a
  * short "you can close this tab" page, and closes after the callback or the timeout.
@@ -7,11 +7,12 @@
  * @since 0.1.0
  */
 
-import { randomBytes, timingSafeEqual } from "node:crypto"
 import * as http from "node:http"
-import type { AddressInfo } from "node:net"
-import { AccessDenied, ExpiredToken, InvalidRequest, TransportError } from "@coze-auth/core/CozeError"
-import { Deferred, Duration, Effect, Runtime, type Scope } from "effect"
+import * as Callback from "@coze-auth/core/Callback"
+import { type AccessDenied, ExpiredToken, type InvalidRequest, TransportError } from "@coze-auth/core/CozeError"
+import { HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { NodeHttpServer } from "@effect/platform-node"
+import { Deferred, Duration, Effect, Either, Option, type Scope } from "effect"
 import * as Page from "./internal/page.js"
 
 /**
@@ -50,31 +51,19 @@ export interface Options {
   readonly state?: string | undefined
 }
 
-const loopbackHosts = new Set(["127.0.0.1", "localhost", "[::1]"])
-
-const sameSecret = (a: string, b: string): boolean => {
-  const [left, right] = [Buffer.from(a), Buffer.from(b)]
-  return left.length === right.length && timingSafeEqual(left, right)
-}
-
 /** `new URL`, but `undefined` for what a client can send that is not one (`GET //[`, a bad `Host`). */
-const parsed = (input: string, base?: string) => {
-  try {
-    return new URL(input, base)
-  } catch {
-    return undefined
-  }
-}
+const parsed = (input: string, base?: string) => (URL.canParse(input, base) ? new URL(input, base) : undefined)
 
-/** A status and the page that goes with it. */
-type Reply = readonly [status: number, page: string]
+const isPathInput = (path: string): path is HttpRouter.PathInput => path.startsWith("/")
 
-const pageHeaders = {
-  "content-type": "text/html; charset=utf-8",
-  "cache-control": "no-store",
-  "referrer-policy": "no-referrer",
-  connection: "close"
-}
+const reply = (status: number, page: string) =>
+  HttpServerResponse.text(page, {
+    status,
+    contentType: "text/html; charset=utf-8",
+    headers: { "cache-control": "no-store", "referrer-policy": "no-referrer", connection: "close" }
+  })
+
+const refuse = (status: number, message: string) => Effect.succeed(reply(status, Page.error(message)))
 
 /**
  * Starts the listener; closing the scope stops it (it also stops by itself after one callback or the timeout).
@@ -85,75 +74,65 @@ const pageHeaders = {
 export const make = (options: Options = {}): Effect.Effect<Receiver, TransportError, Scope.Scope> =>
   Effect.gen(function* () {
     const path = options.path ?? "/callback"
-    const state = options.state ?? randomBytes(32).toString("base64url")
+    const state = options.state ?? (yield* Callback.state)
     const outcome = yield* Deferred.make<{ readonly code: string }, CallbackError>()
-    const runtime = yield* Effect.runtime<never>()
-    const complete = (effect: Effect.Effect<{ readonly code: string }, CallbackError>) =>
-      Runtime.runSync(runtime)(Deferred.complete(outcome, effect))
-    const isDone = () => Runtime.runSync(runtime)(Deferred.isDone(outcome))
 
-    // What to answer a request; completes the login when it is the callback.
-    const route = (request: http.IncomingMessage): Reply => {
+    const node = http.createServer()
+    const server = yield* NodeHttpServer.make(() => node, { host: "127.0.0.1", port: options.port ?? 0 }).pipe(
+      Effect.mapError(
+        (error) =>
+          new TransportError({
+            description: `cannot listen on 127.0.0.1:${options.port ?? 0}`,
+            hint: "choose another port, or free this one",
+            cause: error.cause
+          })
+      )
+    )
+    const port = server.address._tag === "TcpAddress" ? server.address.port : 0
+
+    // The login's callback: the state first (`Callback.validate`), then the server's error or the code.
+    const callback = Effect.gen(function* () {
+      const request = yield* HttpServerRequest.HttpServerRequest
+      const params = parsed(request.url, "http://127.0.0.1")?.searchParams ?? new URLSearchParams()
+      if (yield* Deferred.isDone(outcome)) {
+        return yield* refuse(410, "This login has already been completed. You can close this tab.")
+      }
+      const validated = Callback.validate(params, state)
+      if (Either.isLeft(validated)) {
+        // A request without our state is not the login's callback (a stale tab, a forgery): refuse it and
+        // keep waiting for the real one.
+        if (validated.left._tag === "StateMismatch") {
+          return yield* refuse(400, "This callback does not belong to the login in progress. Start the login again.")
+        }
+        yield* Deferred.fail(outcome, validated.left)
+        return yield* refuse(400, "The authorization was not granted. You can close this tab.")
+      }
+      if (Option.isNone(validated.right)) return yield* refuse(400, "The callback carries no authorization code.")
+      // Only the first of two racing callbacks completes the login.
+      return (yield* Deferred.succeed(outcome, { code: validated.right.value }))
+        ? reply(200, Page.done())
+        : yield* refuse(410, "This login has already been completed. You can close this tab.")
+    })
+
+    // A path not starting with "/" is none a browser can ask for: nothing is routed then.
+    const router = isPathInput(path) ? HttpRouter.get(HttpRouter.empty, path, callback) : HttpRouter.empty
+
+    // Only a loopback `Host` naming this port (no DNS rebinding), and only a target that is a URL.
+    const app = Effect.gen(function* () {
+      const request = yield* HttpServerRequest.HttpServerRequest
       const host = parsed(`http://${request.headers.host ?? ""}`)
-      if (host === undefined || !loopbackHosts.has(host.hostname) || host.port !== String(port)) {
-        return [400, Page.error("This address only answers loopback requests.")]
+      if (host === undefined || !Callback.isLoopbackHost(host.hostname) || host.port !== String(port)) {
+        return yield* refuse(400, "This address only answers loopback requests.")
       }
-      const url = parsed(request.url ?? "/", "http://127.0.0.1")
-      if (url === undefined) return [400, Page.error("This address is not valid.")]
-      if (request.method !== "GET" || url.pathname !== path) return [404, Page.error("Not found.")]
-      if (isDone()) return [410, Page.error("This login has already been completed. You can close this tab.")]
-      const params = url.searchParams
-      // A request without our state is not the login's callback (a stale tab, a forgery): refuse it and
-      // keep waiting for the real one.
-      if (!sameSecret(params.get("state") ?? "", state)) {
-        return [400, Page.error("This callback does not belong to the login in progress. Start the login again.")]
-      }
-      const error = params.get("error")
-      const code = params.get("code")
-      if (error !== null) {
-        const description = params.get("error_description") ?? error
-        complete(
-          error === "access_denied" || error === "access_deny"
-            ? Effect.fail(new AccessDenied({ description: `authorization denied: ${description}` }))
-            : Effect.fail(new InvalidRequest({ description: `authorization failed: ${description}` }))
-        )
-        return [400, Page.error("The authorization was not granted. You can close this tab.")]
-      }
-      if (code === null || code === "") return [400, Page.error("The callback carries no authorization code.")]
-      complete(Effect.succeed({ code }))
-      return [200, Page.done()]
-    }
+      if (parsed(request.url, "http://127.0.0.1") === undefined) return yield* refuse(400, "This address is not valid.")
+      return yield* router
+    }).pipe(Effect.catchTag("RouteNotFound", () => refuse(404, "Not found.")))
 
-    const server = http.createServer((request, response) => {
-      try {
-        const [status, page] = route(request)
-        response.writeHead(status, pageHeaders).end(page)
-      } catch {
-        // An exception here would be uncaught and end the process running the login: drop this request
-        // instead, and keep waiting for the callback.
-        response.destroy()
-      }
-    })
+    yield* server.serve(app)
 
-    const port = yield* Effect.async<number, TransportError>((resume) => {
-      server.once("error", (cause) =>
-        resume(
-          Effect.fail(
-            new TransportError({
-              description: `cannot listen on 127.0.0.1:${options.port ?? 0}`,
-              hint: "choose another port, or free this one",
-              cause
-            })
-          )
-        )
-      )
-      server.listen(options.port ?? 0, "127.0.0.1", () =>
-        resume(Effect.succeed((server.address() as AddressInfo).port))
-      )
-    })
-    const close = Effect.async<void>((resume) => {
-      server.close(() => resume(Effect.void))
-      server.closeAllConnections()
+    const close = Effect.sync(() => {
+      node.close()
+      node.closeAllConnections()
     })
     yield* Effect.addFinalizer(() => close)
 

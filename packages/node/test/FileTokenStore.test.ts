@@ -4,7 +4,19 @@ import * as path from "node:path"
 import * as CozeError from "@coze-auth/core/CozeError"
 import * as TokenStore from "@coze-auth/core/TokenStore"
 import { assert, describe, it } from "@effect/vitest"
-import { ConfigProvider, Deferred, Duration, Effect, Fiber, Logger, LogLevel, Option, Redacted } from "effect"
+import {
+  Chunk,
+  ConfigProvider,
+  Deferred,
+  Duration,
+  Effect,
+  Fiber,
+  Logger,
+  LogLevel,
+  Option,
+  Redacted,
+  TestClock
+} from "effect"
 import * as FileTokenStore from "../src/FileTokenStore.js"
 import { numberedToken } from "./fixtures/tokens.js"
 
@@ -14,6 +26,18 @@ const tempHome = Effect.acquireRelease(
 )
 
 const storeIn = (home: string) => FileTokenStore.make({ home })
+
+/** One turn of the event loop: real I/O (the lock's files) progresses, no time is guessed. */
+const turn = Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+
+/** Until a fiber sleeps on the TestClock (a lock waiter between tries); at most 100,000 turns of the loop. */
+const waiting = Effect.gen(function* () {
+  for (let i = 0; i < 100_000; i++) {
+    if (Chunk.isNonEmpty(yield* TestClock.sleeps())) return
+    yield* turn
+  }
+  return yield* Effect.dieMessage("no fiber ever waited on the TestClock")
+})
 
 /** Leaves `<profile>.json.lock` as a process killed while holding it would, last touched `age` ago. */
 const deadLock = (store: TokenStore.Service, profile: string, age: number) =>
@@ -143,32 +167,38 @@ describe("FileTokenStore", () => {
     })
   )
 
-  it.live("withLock excludes a second store on the same home (another process) until released", () =>
-    Effect.scoped(
-      Effect.gen(function* () {
-        const home = yield* tempHome
-        const [a, b] = [yield* storeIn(home), yield* storeIn(home)]
-        const inside = yield* Deferred.make<void>()
-        const leave = yield* Deferred.make<void>()
-        const holder = yield* Effect.fork(
-          a.withLock("work", Effect.zipRight(Deferred.succeed(inside, undefined), Deferred.await(leave)))
+  // On the TestClock: the waiter's retries sleep virtually, so "it found the lock held and waits" is an event
+  // (a pending sleep), not a guess at how long it needs; the files are real.
+  it.scoped("withLock excludes a second store on the same home (another process) until released", () =>
+    Effect.gen(function* () {
+      const home = yield* tempHome
+      const [a, b] = [yield* storeIn(home), yield* storeIn(home)]
+      const inside = yield* Deferred.make<void>()
+      const leave = yield* Deferred.make<void>()
+      const holder = yield* Effect.fork(
+        a.withLock("work", Effect.zipRight(Deferred.succeed(inside, undefined), Deferred.await(leave)))
+      )
+      yield* Deferred.await(inside)
+      const order: Array<string> = []
+      const waiter = yield* Effect.fork(
+        b.withLock(
+          "work",
+          Effect.sync(() => order.push("b"))
         )
-        yield* Deferred.await(inside)
-        const order: Array<string> = []
-        const waiter = yield* Effect.fork(
-          b.withLock(
-            "work",
-            Effect.sync(() => order.push("b"))
-          )
-        )
-        yield* Effect.sleep("300 millis")
-        order.push("a releases")
-        yield* Deferred.succeed(leave, undefined)
-        yield* Fiber.join(holder)
-        yield* Fiber.join(waiter)
-        assert.deepStrictEqual(order, ["a releases", "b"])
-      })
-    )
+      )
+      // Three tries of the waiter, each refused while `a` holds the lock.
+      for (let attempt = 0; attempt < 3; attempt++) {
+        yield* waiting
+        yield* TestClock.adjust("200 millis")
+      }
+      yield* waiting
+      order.push("a releases")
+      yield* Deferred.succeed(leave, undefined)
+      yield* Fiber.join(holder)
+      yield* TestClock.adjust("200 millis")
+      yield* Fiber.join(waiter)
+      assert.deepStrictEqual(order, ["a releases", "b"])
+    })
   )
 
   it.live("a lock left by a dead process is taken over once stale", () =>

@@ -17,6 +17,7 @@ export interface Client {
   readonly region: Region.Region
   readonly dialect: Dialect.Service
   readonly endpoint: Dialect.Endpoint
+  readonly exchange: Dialect.Exchange
   /** One token request, never retried. */
   readonly request: (grant: Dialect.Grant) => Effect.Effect<Token, CozeError.CozeError>
   /** A token request, resent only after a failure the server certainly did not process (HTTP 429). */
@@ -29,25 +30,40 @@ export const makeClient = (options: {
   readonly clientId: string
   readonly clientSecret?: Redacted.Redacted<string> | undefined
   readonly region?: Region.Region | undefined
+  readonly transformClient?: Dialect.TransformClient | undefined
 }): Effect.Effect<Client, never, HttpClient.HttpClient> =>
   Effect.gen(function* () {
+    const { flow } = options
     const region = options.region ?? Region.com
-    const dialect = yield* Dialect.current
-    const endpoint: Dialect.Endpoint = { client: yield* HttpClient.HttpClient, region }
-    const request = (grant: Dialect.Grant) => dialect.token(endpoint, grant, options.flow)
+    const dialect = yield* Dialect.Dialect
+    // Built once per flow: every request of this flow goes through it.
+    const endpoint = Dialect.makeEndpoint(yield* HttpClient.HttpClient, region, options.transformClient)
+    const exchange = dialect.bind(endpoint)
+    const request = (grant: Dialect.Grant) =>
+      exchange.token(grant, flow).pipe(Effect.withSpan("coze-auth.token", { attributes: { flow, grant: grant._tag } }))
     const token = (grant: Dialect.Grant) => retryUnprocessed(request(grant))
     return {
       region,
       dialect,
       endpoint,
+      exchange,
       request,
       token,
       refresh: (refreshToken) =>
         token(
           Dialect.Grant.RefreshToken({ clientId: options.clientId, refreshToken, clientSecret: options.clientSecret })
-        )
+        ).pipe(Effect.withSpan(`${spanPrefix[flow]}.refresh`, { attributes: { flow } }))
     }
   })
+
+/** The span names of each flow's service: `DeviceOAuth.poll`, `WebOAuth.refresh`, ... */
+export const spanPrefix: Record<Flow, string> = {
+  device: "DeviceOAuth",
+  web: "WebOAuth",
+  pkce: "PkceOAuth",
+  jwt: "JwtOAuth",
+  token: "TokenAuth"
+}
 
 /** The redirect URI of a call, else the configured one; without either the URL cannot be built. */
 export const redirectUri = (

@@ -47,7 +47,8 @@ const invalid = (setting: string, what: string) =>
  */
 export const pkcs8Of = (pem: Redacted.Redacted<string>, setting: string): Effect.Effect<Uint8Array, ConfigError> => {
   const match = pemBlock.exec(Redacted.value(pem).replace(/\\n/g, "\n"))
-  const body = match === null ? undefined : fromBase64(match[2]!)
+  const base64 = match?.[2]
+  const body = base64 === undefined ? undefined : fromBase64(base64)
   if (match === null || body === undefined) return Effect.fail(invalid(setting, "is not a PEM private key"))
   return Effect.succeed(match[1] === undefined ? body : pkcs1ToPkcs8(body))
 }

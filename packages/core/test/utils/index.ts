@@ -8,7 +8,7 @@ import {
   type HttpClientRequest,
   HttpClientResponse
 } from "@effect/platform"
-import { Effect, Layer, Ref, TestClock, TestServices } from "effect"
+import { Chunk, Clock, Effect, type Fiber, Layer, Option, Ref, TestClock } from "effect"
 import * as Region from "../../src/Region.js"
 
 /** An emulator on a free loopback port (built inside the test, so it follows the TestClock) and its client. */
@@ -34,11 +34,43 @@ export const rsaKeys = () => {
   }
 }
 
-/** A few real milliseconds, so a fiber that just reported progress reaches its (virtual) sleep. */
-export const settle = Effect.sleep("10 millis").pipe(TestServices.provideLive)
+/** One turn of the event loop: real I/O (the emulator, a response body) progresses; no time is guessed. */
+const turn = Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
 
-/** Lets the fiber under test reach its sleep, then moves the TestClock. */
-export const advance = (seconds: number) => Effect.zipRight(settle, TestClock.adjust(`${seconds} seconds`))
+const maxTurns = 100_000
+
+/**
+ * Until a fiber sleeps on the TestClock and would wake within `seconds` from now: the fiber under test has
+ * reached the wait that a following `TestClock.adjust(seconds)` ends. At most 100,000 turns of the loop.
+ */
+export const sleepingWithin = (seconds: number) =>
+  Effect.gen(function* () {
+    for (let i = 0; i < maxTurns; i++) {
+      const now = yield* Clock.currentTimeMillis
+      if (Chunk.some(yield* TestClock.sleeps(), (at) => at > now && at <= now + seconds * 1000)) return
+      yield* turn
+    }
+    return yield* Effect.dieMessage(`no fiber came to sleep for at most ${seconds}s on the TestClock`)
+  })
+
+/** Waits until the fiber under test sleeps for at most `seconds`, then moves the TestClock that far. */
+export const advance = (seconds: number) =>
+  Effect.zipRight(sleepingWithin(seconds), TestClock.adjust(`${seconds} seconds`))
+
+/** Moves the TestClock to each next wake-up, as the fibers come to sleep, until every one of them is done. */
+export const runToCompletion = (...fibers: ReadonlyArray<Fiber.Fiber<unknown, unknown>>) =>
+  Effect.gen(function* () {
+    for (let i = 0; i < maxTurns; i++) {
+      const done = yield* Effect.forEach(fibers, (fiber) => Effect.map(fiber.poll, Option.isSome))
+      if (done.every(Boolean)) return
+      const now = yield* Clock.currentTimeMillis
+      const later = Chunk.filter(yield* TestClock.sleeps(), (at) => at > now)
+      if (Chunk.isNonEmpty(later))
+        yield* TestClock.setTime(Chunk.reduce(later, Number.POSITIVE_INFINITY, (min, at) => Math.min(min, at)))
+      yield* turn
+    }
+    return yield* Effect.dieMessage("the fibers under test never finished")
+  })
 
 /**
  * An HttpClient for what a real server cannot do on demand (torn bodies, resets, 503 + Retry-After): each

@@ -9,6 +9,7 @@
 import { randomBytes } from "node:crypto"
 import * as fs from "node:fs/promises"
 import * as path from "node:path"
+import { codeOf } from "./fsError.js"
 
 const tempPattern = /^.+\.(\d+)\.[0-9a-f]+\.tmp$/
 const legacyPattern = /^.+\.json\.\d+$/
@@ -54,7 +55,7 @@ const isAlive = (pid: number): boolean => {
     process.kill(pid, 0)
     return true
   } catch (cause) {
-    return (cause as NodeJS.ErrnoException).code === "EPERM"
+    return codeOf(cause) === "EPERM"
   }
 }
 

@@ -1,0 +1,163 @@
+/**
+ * The renewal state machine behind `Credentials`: the token held in memory, the one renewal in flight per
+ * profile (single flight, in a daemon fiber bounded by the `renewal` deadline), the store's lock and re-read,
+ * and a renewed credential that could not be stored (kept until the next renewal stores it).
+ */
+import { Clock, Deferred, Effect, Option, type Redacted, Ref } from "effect"
+import { type CozeError, NotAuthenticated } from "../CozeError.js"
+import type { Source } from "../Credentials.js"
+import * as Deadline from "../Deadline.js"
+import { Token } from "../Token.js"
+import type * as TokenStore from "../TokenStore.js"
+import { type Held, hold, isFresh, sameToken } from "./held.js"
+
+/** Why a renewal runs: `force` renews even a fresh token, unless someone else renewed since `seen`. */
+export interface Need {
+  readonly force: boolean
+  readonly seen: Option.Option<Token>
+  readonly minValidSeconds: number | undefined
+}
+
+export interface Renewal {
+  /** The token in memory, if any. */
+  readonly held: Effect.Effect<Option.Option<Held>>
+  /** Joins the renewal in flight, or starts one; waits for it at most the `token` deadline. */
+  readonly renew: (need: Need) => Effect.Effect<Token, CozeError>
+  /** Forgets what memory holds (after a logout). */
+  readonly forget: Effect.Effect<void>
+}
+
+type Flight = Deferred.Deferred<Token, CozeError>
+
+const loginAgain = (profile: string, description: string) =>
+  new NotAuthenticated({ profile, description, hint: `log in again for profile "${profile}"` })
+
+export const make = (profile: string, source: Source, store: TokenStore.Service): Effect.Effect<Renewal> =>
+  Effect.gen(function* () {
+    const held = yield* Ref.make<Option.Option<Held>>(
+      source._tag === "Static" ? Option.some(hold(source.token)) : Option.none()
+    )
+    const inFlight = yield* Ref.make(Option.none<Flight>())
+    // Renewed but not yet stored (the write failed): it holds the live refresh token, so it is never lost.
+    const unsaved = yield* Ref.make(Option.none<Token>())
+    const attributes = {
+      profile,
+      flow: source._tag === "Static" ? source.token.flow : source._tag === "Mint" ? "jwt" : source.flow
+    }
+
+    const keep = (token: Token) => Effect.as(Ref.set(held, Option.some(hold(token))), token)
+
+    const freshAt = (token: Token, need: Need) =>
+      Effect.map(Clock.currentTimeMillis, (now) =>
+        need.force
+          ? Option.match(need.seen, { onNone: () => false, onSome: (seen) => !sameToken(seen, token) })
+          : isFresh(hold(token), now, need.minValidSeconds)
+      )
+
+    const refreshWith = (
+      current: Option.Option<Token>,
+      refresh: (rt: Redacted.Redacted) => Effect.Effect<Token, CozeError>
+    ) =>
+      Effect.gen(function* () {
+        if (Option.isNone(current)) return yield* loginAgain(profile, `no credential stored for profile "${profile}"`)
+        const refreshToken = current.value.refreshToken
+        if (Option.isNone(refreshToken)) {
+          return yield* loginAgain(profile, `the credential of profile "${profile}" expired and has no refresh token`)
+        }
+        // The answer holds the only live refresh token once the server has spent this one: it is read for
+        // as long as the renewal may last, not cut at the request deadline.
+        const { renewal } = yield* Deadline.Deadlines
+        const renewed = yield* refresh(refreshToken.value).pipe(
+          Deadline.withDeadlines({ request: renewal }),
+          Effect.catchTag("InvalidGrant", () =>
+            Effect.zipRight(
+              store.remove(profile),
+              loginAgain(profile, `the refresh token of profile "${profile}" was rejected (used, revoked or expired)`)
+            )
+          )
+        )
+        // Coze always rotates; a server that does not keeps the old refresh token valid, so keep it.
+        return Option.isSome(renewed.refreshToken) ? renewed : new Token({ ...renewed, refreshToken })
+      })
+
+    // Runs under the store's lock: store what an earlier renewal could not, re-read, renew only if still
+    // needed, persist before returning.
+    const renewLocked = (need: Need, obtain: (stored: Option.Option<Token>) => Effect.Effect<Token, CozeError>) =>
+      Effect.gen(function* () {
+        const pending = yield* Ref.get(unsaved)
+        if (Option.isSome(pending)) {
+          yield* store.set(profile, pending.value)
+          yield* Ref.set(unsaved, Option.none())
+        }
+        const stored = yield* store.get(profile)
+        if (Option.isSome(stored) && (yield* freshAt(stored.value, need))) return stored.value
+        const renewed = yield* obtain(stored)
+        yield* store.set(profile, renewed).pipe(Effect.tapError(() => Ref.set(unsaved, Option.some(renewed))))
+        yield* Effect.logDebug("coze-auth: credential renewed").pipe(
+          Effect.annotateLogs({ profile, flow: renewed.flow, expiresAt: String(Option.getOrNull(renewed.expiresAt)) })
+        )
+        return renewed
+      }).pipe(Effect.withSpan("Credentials.renewLocked", { attributes }))
+
+    const run = (need: Need): Effect.Effect<Token, CozeError> =>
+      Effect.gen(function* () {
+        if (source._tag === "Static") return source.token
+        // A look without the lock first: another process may have renewed already.
+        const stored = need.force ? Option.none() : yield* store.get(profile)
+        if (Option.isSome(stored) && (yield* freshAt(stored.value, need))) return stored.value
+        const obtain =
+          source._tag === "Mint"
+            ? () => source.mint
+            : (current: Option.Option<Token>) => refreshWith(current, source.refresh)
+        // The lock span covers the wait for the lock; `renewLocked` starts when it is held.
+        return yield* store
+          .withLock(profile, renewLocked(need, obtain))
+          .pipe(Effect.withSpan("Credentials.lock", { attributes }))
+      })
+
+    const awaitFlight = (flight: Flight) =>
+      Effect.flatMap(Deadline.Deadlines, ({ token }) =>
+        Deferred.await(flight).pipe(
+          Deadline.within(
+            token,
+            (took) => `no token for profile "${profile}" within ${took}`,
+            "the renewal goes on in the background and stores its answer if one comes; try again shortly"
+          )
+        )
+      )
+
+    // Single flight, checked once: the first caller starts the renewal in a daemon fiber, so that a caller who
+    // gives up (its `token` deadline, an interruption) does not abandon a rotated refresh token half-way;
+    // everyone awaits the same Deferred for at most `token`. The renewal itself is interruptible and bounded
+    // by `renewal` (its lock is released however it ends); only the bookkeeping around it is not.
+    const renew = (need: Need): Effect.Effect<Token, CozeError> =>
+      Effect.uninterruptibleMask((restore) =>
+        Effect.gen(function* () {
+          const mine = yield* Deferred.make<Token, CozeError>()
+          const [flight, leader] = yield* Ref.modify(
+            inFlight,
+            (current): [readonly [Flight, boolean], Option.Option<Flight>] =>
+              Option.isSome(current) ? [[current.value, false], current] : [[mine, true], Option.some(mine)]
+          )
+          if (leader) {
+            const { renewal } = yield* Deadline.Deadlines
+            yield* run(need).pipe(
+              Effect.tap(keep),
+              Deadline.within(renewal, (took) => `the renewal of profile "${profile}" did not finish within ${took}`),
+              Effect.withSpan("Credentials.renew", { attributes: { ...attributes, force: need.force } }),
+              Effect.interruptible,
+              Effect.exit,
+              Effect.flatMap((exit) => Effect.zipRight(Ref.set(inFlight, Option.none()), Deferred.done(mine, exit))),
+              Effect.forkDaemon
+            )
+          }
+          return yield* restore(awaitFlight(flight))
+        })
+      )
+
+    return {
+      held: Ref.get(held),
+      renew,
+      forget: Effect.zipRight(Ref.set(held, Option.none()), Ref.set(unsaved, Option.none()))
+    }
+  })
