@@ -4,7 +4,19 @@ import * as path from "node:path"
 import * as CozeError from "@coze-auth/core/CozeError"
 import * as TokenStore from "@coze-auth/core/TokenStore"
 import { assert, describe, it } from "@effect/vitest"
-import { ConfigProvider, Deferred, Duration, Effect, Fiber, Logger, LogLevel, Option, Redacted } from "effect"
+import {
+  Chunk,
+  ConfigProvider,
+  Deferred,
+  Duration,
+  Effect,
+  Fiber,
+  Logger,
+  LogLevel,
+  Option,
+  Redacted,
+  TestClock
+} from "effect"
 import * as FileTokenStore from "../src/FileTokenStore.js"
 import { numberedToken } from "./fixtures/tokens.js"
 
@@ -169,6 +181,28 @@ describe("FileTokenStore", () => {
         assert.deepStrictEqual(order, ["a releases", "b"])
       })
     )
+  )
+
+  // The clock never moves here, so the waiter's fallback tick never comes: only the release can wake it.
+  it.scoped("a waiter takes the lock as soon as the holder releases it, without waiting for a retry tick", () =>
+    Effect.gen(function* () {
+      const home = yield* tempHome
+      const [a, b] = [yield* storeIn(home), yield* storeIn(home)]
+      const inside = yield* Deferred.make<void>()
+      const leave = yield* Deferred.make<void>()
+      const holder = yield* Effect.fork(
+        a.withLock("work", Effect.zipRight(Deferred.succeed(inside, undefined), Deferred.await(leave)))
+      )
+      yield* Deferred.await(inside)
+      const waiter = yield* Effect.fork(b.withLock("work", b.get("work")))
+      // Until the waiter has found the lock held and sleeps on its tick.
+      const nextTurn = Effect.promise(() => new Promise((resolve) => setImmediate(resolve)))
+      while (Chunk.isEmpty(yield* TestClock.sleeps())) yield* nextTurn
+      yield* a.set("work", numberedToken(7))
+      yield* Deferred.succeed(leave, undefined)
+      yield* Fiber.join(holder)
+      assert.strictEqual(accessOf(yield* Fiber.join(waiter)), "at-7")
+    })
   )
 
   it.live("a lock left by a dead process is taken over once stale", () =>
