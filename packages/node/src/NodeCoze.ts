@@ -20,7 +20,7 @@
  */
 import type * as JwtOAuth from "@coze-auth/core/JwtOAuth"
 import { HttpClient, type HttpClientRequest } from "@effect/platform"
-import { Context, Effect, Layer } from "effect"
+import { Context, Deferred, Effect, Layer } from "effect"
 import { constTrue } from "effect/Function"
 import * as NodeJwtSigner from "./NodeJwtSigner.js"
 
@@ -45,12 +45,21 @@ export const layerHttpClient: Layer.Layer<HttpClient.HttpClient> = Layer.scoped(
   HttpClient.HttpClient,
   Effect.gen(function* () {
     const scope = yield* Effect.scope
-    const undici = yield* Effect.cached(
-      Effect.promise(() => import("@effect/platform-node/NodeHttpClient")).pipe(
-        Effect.flatMap((module) => Layer.buildWithScope(module.layerUndici, scope)),
-        Effect.map((context) => untracedWithoutTracer(Context.get(context, HttpClient.HttpClient)))
-      )
+    const build = Effect.promise(() => import("@effect/platform-node/NodeHttpClient")).pipe(
+      Effect.flatMap((module) => Layer.buildWithScope(module.layerUndici, scope)),
+      Effect.map((context) => untracedWithoutTracer(Context.get(context, HttpClient.HttpClient)))
     )
+    // Built once, in a fiber of the layer's own: a first request cancelled midway does not cancel the build.
+    const ready = yield* Deferred.make<HttpClient.HttpClient>()
+    let started = false
+    const start = Effect.uninterruptible(
+      Effect.suspend(() => {
+        if (started) return Effect.void
+        started = true
+        return Effect.asVoid(Effect.forkIn(Effect.intoDeferred(build, ready), scope))
+      })
+    )
+    const undici = Effect.zipRight(start, Deferred.await(ready))
     return HttpClient.makeWith(
       (request: Effect.Effect<HttpClientRequest.HttpClientRequest>) =>
         Effect.flatMap(Effect.zip(undici, request), ([client, request]) => client.execute(request)),

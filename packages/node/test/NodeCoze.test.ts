@@ -6,7 +6,7 @@ import * as Region from "@coze-auth/core/Region"
 import * as EmulatorClient from "@coze-auth/emulator/EmulatorClient"
 import { HttpClient } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer, Option, Tracer } from "effect"
+import { Effect, Fiber, Layer, Option, Tracer } from "effect"
 import * as NodeCoze from "../src/NodeCoze.js"
 import * as NodeJwtSigner from "../src/NodeJwtSigner.js"
 import { TestEmulator } from "./utils/emulator.js"
@@ -69,6 +69,16 @@ describe("NodeCoze", () => {
       const response = yield* HttpClient.get(server.url)
       assert.strictEqual(response.status, 302)
       assert.strictEqual(server.seen.length, 1)
+    }).pipe(Effect.provide(NodeCoze.layer))
+  )
+
+  it.scoped("a first request interrupted while undici loads leaves the client working for the next", () =>
+    Effect.gen(function* () {
+      const server = yield* recordingServer(200)
+      const first = yield* Effect.fork(HttpClient.get(server.url))
+      yield* Effect.yieldNow()
+      yield* Fiber.interrupt(first)
+      assert.strictEqual((yield* HttpClient.get(server.url)).status, 200)
     }).pipe(Effect.provide(NodeCoze.layer))
   )
 
