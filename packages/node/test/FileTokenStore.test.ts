@@ -37,6 +37,18 @@ const deadLock = (store: TokenStore.Service, profile: string, age: number) =>
     await fs.utimes(lock, touched, touched)
   })
 
+/** Holds `profile`'s lock in `store` (another process, as far as a second store knows) until `release`. */
+const holding = (store: TokenStore.Service, profile: string) =>
+  Effect.gen(function* () {
+    const inside = yield* Deferred.make<void>()
+    const leave = yield* Deferred.make<void>()
+    const holder = yield* Effect.fork(
+      store.withLock(profile, Effect.zipRight(Deferred.succeed(inside, undefined), Deferred.await(leave)))
+    )
+    yield* Deferred.await(inside)
+    return { holder, release: Deferred.succeed(leave, undefined) }
+  })
+
 /** proper-lockfile's `stale`: a lock untouched this long is taken over. */
 const staleMillis = 10_000
 
@@ -160,12 +172,7 @@ describe("FileTokenStore", () => {
       Effect.gen(function* () {
         const home = yield* tempHome
         const [a, b] = [yield* storeIn(home), yield* storeIn(home)]
-        const inside = yield* Deferred.make<void>()
-        const leave = yield* Deferred.make<void>()
-        const holder = yield* Effect.fork(
-          a.withLock("work", Effect.zipRight(Deferred.succeed(inside, undefined), Deferred.await(leave)))
-        )
-        yield* Deferred.await(inside)
+        const { holder, release } = yield* holding(a, "work")
         const order: Array<string> = []
         const waiter = yield* Effect.fork(
           b.withLock(
@@ -175,7 +182,7 @@ describe("FileTokenStore", () => {
         )
         yield* Effect.sleep("300 millis")
         order.push("a releases")
-        yield* Deferred.succeed(leave, undefined)
+        yield* release
         yield* Fiber.join(holder)
         yield* Fiber.join(waiter)
         assert.deepStrictEqual(order, ["a releases", "b"])
@@ -188,18 +195,13 @@ describe("FileTokenStore", () => {
     Effect.gen(function* () {
       const home = yield* tempHome
       const [a, b] = [yield* storeIn(home), yield* storeIn(home)]
-      const inside = yield* Deferred.make<void>()
-      const leave = yield* Deferred.make<void>()
-      const holder = yield* Effect.fork(
-        a.withLock("work", Effect.zipRight(Deferred.succeed(inside, undefined), Deferred.await(leave)))
-      )
-      yield* Deferred.await(inside)
+      const { holder, release } = yield* holding(a, "work")
       const waiter = yield* Effect.fork(b.withLock("work", b.get("work")))
       // Until the waiter has found the lock held and sleeps on its tick.
       const nextTurn = Effect.promise(() => new Promise((resolve) => setImmediate(resolve)))
       while (Chunk.isEmpty(yield* TestClock.sleeps())) yield* nextTurn
       yield* a.set("work", numberedToken(7))
-      yield* Deferred.succeed(leave, undefined)
+      yield* release
       yield* Fiber.join(holder)
       assert.strictEqual(accessOf(yield* Fiber.join(waiter)), "at-7")
     })
