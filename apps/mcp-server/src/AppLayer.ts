@@ -4,8 +4,9 @@
  */
 
 import type { TokenStore } from "@coze-auth/core/TokenStore"
+import * as NodeCoze from "@coze-auth/node/NodeCoze"
 import type * as Profiles from "@coze-auth/profiles/Profiles"
-import { FetchHttpClient, type HttpClient } from "@effect/platform"
+import type { HttpClient } from "@effect/platform"
 import { Layer } from "effect"
 import * as Logins from "./Logins.js"
 import { type Services, stderrLogger } from "./Runtime.js"
@@ -20,6 +21,6 @@ export const make = <E, E2>(options: {
   Logins.layer.pipe(
     Layer.provideMerge(options.profiles),
     Layer.provideMerge(Layer.succeed(Settings, options.settings)),
-    Layer.provide(Layer.merge(FetchHttpClient.layer, options.store)),
+    Layer.provide(Layer.merge(NodeCoze.layer, options.store)),
     Layer.provide(stderrLogger)
   )
