@@ -16,6 +16,7 @@ import * as JwtOAuth from "@coze-auth/core/JwtOAuth"
 import * as Region from "@coze-auth/core/Region"
 import * as TokenStore from "@coze-auth/core/TokenStore"
 import * as EmulatorClient from "@coze-auth/emulator/EmulatorClient"
+import * as NodeCoze from "@coze-auth/node/NodeCoze"
 import * as NodeJwtSigner from "@coze-auth/node/NodeJwtSigner"
 import { FetchHttpClient, HttpClient } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
@@ -46,7 +47,8 @@ const jwtOptions = { clientId: app.client_id, privateKey: Redacted.make(pem), pu
 const httpRuntimes = {
   fetch: ManagedRuntime.make(FetchHttpClient.layer),
   node: ManagedRuntime.make(NodeHttpClient.layer),
-  undici: ManagedRuntime.make(NodeHttpClient.layerUndici)
+  undici: ManagedRuntime.make(NodeHttpClient.layerUndici),
+  nodeCoze: ManagedRuntime.make(NodeCoze.layerHttpClient)
 }
 type HttpRuntime = ManagedRuntime.ManagedRuntime<HttpClient.HttpClient, never>
 /** The runtime's client without Effect's tracing span per request (HttpClient.withTracerDisabledWhen). */
@@ -69,7 +71,8 @@ const clients = {
   nodeSigner: await jwtClient(httpRuntimes.fetch, NodeJwtSigner.layer),
   nodeHttp: await jwtClient(httpRuntimes.node, NodeJwtSigner.layer),
   undici: await jwtClient(httpRuntimes.undici, NodeJwtSigner.layer),
-  untraced: await jwtClient(httpRuntimes.undici, NodeJwtSigner.layer, false)
+  untraced: await jwtClient(httpRuntimes.undici, NodeJwtSigner.layer, false),
+  nodeCoze: await jwtClient(httpRuntimes.nodeCoze, NodeJwtSigner.layer)
 }
 const sdkToken = sdkJwtToken({
   apiBase: emulator.url,
@@ -94,7 +97,8 @@ const jwtVariants = (lanes: number) => ({
   nodeSigner: () => measureEffect(clients.nodeSigner.token({ sessionName: "user-1" }), windowMs, lanes),
   nodeHttp: () => measureEffect(clients.nodeHttp.token({ sessionName: "user-1" }), windowMs, lanes),
   undici: () => measureEffect(clients.undici.token({ sessionName: "user-1" }), windowMs, lanes),
-  untraced: () => measureEffect(clients.untraced.token({ sessionName: "user-1" }), windowMs, lanes)
+  untraced: () => measureEffect(clients.untraced.token({ sessionName: "user-1" }), windowMs, lanes),
+  nodeCoze: () => measureEffect(clients.nodeCoze.token({ sessionName: "user-1" }), windowMs, lanes)
 })
 const jwtLabels = {
   sdk: "@coze/api getJWTToken (axios)",
@@ -102,14 +106,16 @@ const jwtLabels = {
   nodeSigner: "JwtOAuth.token + NodeJwtSigner, fetch",
   nodeHttp: "JwtOAuth.token + NodeJwtSigner, NodeHttpClient",
   undici: "JwtOAuth.token + NodeJwtSigner, undici",
-  untraced: "JwtOAuth.token + NodeJwtSigner, undici, untraced"
+  untraced: "JwtOAuth.token + NodeJwtSigner, undici, untraced",
+  nodeCoze: "JwtOAuth.token, NodeCoze (MCP server)"
 }
 const jwtComparisons = [
   ["WebCrypto + fetch / @coze/api (before)", "fetch", "sdk", 1.2],
   ["NodeJwtSigner + fetch / @coze/api", "nodeSigner", "sdk", 1.2],
   ["NodeJwtSigner + NodeHttpClient / @coze/api", "nodeHttp", "sdk", 1.2],
   ["NodeJwtSigner + undici / @coze/api", "undici", "sdk", 1.2],
-  ["NodeJwtSigner + undici, untraced / @coze/api", "untraced", "sdk", 1.2]
+  ["NodeJwtSigner + undici, untraced / @coze/api", "untraced", "sdk", 1.2],
+  ["NodeJwtSigner + NodeCoze.layerHttpClient / @coze/api", "nodeCoze", "sdk", 1.2]
 ] as const
 
 console.log(`emulator in its own process at ${emulator.url}; ${rounds} rounds × ${windowMs} ms per variant`)

@@ -4,8 +4,9 @@
  */
 
 import type { TokenStore } from "@coze-auth/core/TokenStore"
+import * as NodeCoze from "@coze-auth/node/NodeCoze"
 import type * as Profiles from "@coze-auth/profiles/Profiles"
-import { FetchHttpClient, type HttpClient } from "@effect/platform"
+import type { HttpClient } from "@effect/platform"
 import { Layer } from "effect"
 import * as Logins from "./Logins.js"
 import { type Services, stderrLogger } from "./Runtime.js"
@@ -21,6 +22,6 @@ export const make = <E, E2>(options: {
     Layer.provideMerge(options.profiles),
     Layer.provideMerge(Layer.succeed(Settings, options.settings)),
     Layer.provide(options.store),
-    Layer.provideMerge(FetchHttpClient.layer),
+    Layer.provideMerge(NodeCoze.layer),
     Layer.provide(stderrLogger)
   )

@@ -7,4 +7,6 @@ export * as Login from "./Login.js"
 /** @since 0.1.0 */
 export * as LoopbackReceiver from "./LoopbackReceiver.js"
 /** @since 0.1.0 */
+export * as NodeCoze from "./NodeCoze.js"
+/** @since 0.1.0 */
 export * as NodeJwtSigner from "./NodeJwtSigner.js"

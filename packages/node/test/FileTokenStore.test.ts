@@ -49,6 +49,18 @@ const deadLock = (store: TokenStore.Service, profile: string, age: number) =>
     await fs.utimes(lock, touched, touched)
   })
 
+/** Holds `profile`'s lock in `store` (another process, as far as a second store knows) until `release`. */
+const holding = (store: TokenStore.Service, profile: string) =>
+  Effect.gen(function* () {
+    const inside = yield* Deferred.make<void>()
+    const leave = yield* Deferred.make<void>()
+    const holder = yield* Effect.fork(
+      store.withLock(profile, Effect.zipRight(Deferred.succeed(inside, undefined), Deferred.await(leave)))
+    )
+    yield* Deferred.await(inside)
+    return { holder, release: Deferred.succeed(leave, undefined) }
+  })
+
 /** proper-lockfile's `stale`: a lock untouched this long is taken over. */
 const staleMillis = 10_000
 
@@ -173,12 +185,7 @@ describe("FileTokenStore", () => {
     Effect.gen(function* () {
       const home = yield* tempHome
       const [a, b] = [yield* storeIn(home), yield* storeIn(home)]
-      const inside = yield* Deferred.make<void>()
-      const leave = yield* Deferred.make<void>()
-      const holder = yield* Effect.fork(
-        a.withLock("work", Effect.zipRight(Deferred.succeed(inside, undefined), Deferred.await(leave)))
-      )
-      yield* Deferred.await(inside)
+      const { holder, release } = yield* holding(a, "work")
       const order: Array<string> = []
       const waiter = yield* Effect.fork(
         b.withLock(
@@ -193,11 +200,26 @@ describe("FileTokenStore", () => {
       }
       yield* waiting
       order.push("a releases")
-      yield* Deferred.succeed(leave, undefined)
+      yield* release
       yield* Fiber.join(holder)
       yield* TestClock.adjust("200 millis")
       yield* Fiber.join(waiter)
       assert.deepStrictEqual(order, ["a releases", "b"])
+    })
+  )
+
+  // The clock never moves here, so the waiter's fallback tick never comes: only the release can wake it.
+  it.scoped("a waiter takes the lock as soon as the holder releases it, without waiting for a retry tick", () =>
+    Effect.gen(function* () {
+      const home = yield* tempHome
+      const [a, b] = [yield* storeIn(home), yield* storeIn(home)]
+      const { holder, release } = yield* holding(a, "work")
+      const waiter = yield* Effect.fork(b.withLock("work", b.get("work")))
+      yield* waiting // until the waiter has found the lock held and sleeps on its tick
+      yield* a.set("work", numberedToken(7))
+      yield* release
+      yield* Fiber.join(holder)
+      assert.strictEqual(accessOf(yield* Fiber.join(waiter)), "at-7")
     })
   )
 

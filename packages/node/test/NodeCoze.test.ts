@@ -1,0 +1,98 @@
+import * as http from "node:http"
+import type { AddressInfo } from "node:net"
+import * as DeviceOAuth from "@coze-auth/core/DeviceOAuth"
+import * as JwtOAuth from "@coze-auth/core/JwtOAuth"
+import * as Region from "@coze-auth/core/Region"
+import * as EmulatorClient from "@coze-auth/emulator/EmulatorClient"
+import { HttpClient } from "@effect/platform"
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Fiber, Layer, Option, Tracer } from "effect"
+import * as NodeCoze from "../src/NodeCoze.js"
+import * as NodeJwtSigner from "../src/NodeJwtSigner.js"
+import { TestEmulator } from "./utils/emulator.js"
+
+/** A server on a free port that answers every request with `status` and keeps the headers it got. */
+const recordingServer = (status: number) =>
+  Effect.acquireRelease(
+    Effect.async<{
+      readonly url: string
+      readonly seen: Array<http.IncomingHttpHeaders>
+      readonly server: http.Server
+    }>((resume) => {
+      const seen: Array<http.IncomingHttpHeaders> = []
+      const server = http.createServer((request, response) => {
+        seen.push(request.headers)
+        response.writeHead(status, status === 302 ? { location: "/elsewhere" } : {}).end("{}")
+      })
+      server.listen(0, "127.0.0.1", () =>
+        resume(Effect.succeed({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, seen, server }))
+      )
+    }),
+    ({ server }) => Effect.promise(() => new Promise((resolve) => server.close(resolve)))
+  )
+
+/** A tracer that keeps the names of the spans it starts, over Effect's own. */
+const recordingTracer = (names: Array<string>) => {
+  const inner = Effect.runSync(Effect.tracer)
+  return Tracer.make({
+    span: (name, ...rest) => {
+      names.push(name)
+      return inner.span(name, ...rest)
+    },
+    context: inner.context
+  })
+}
+
+describe("NodeCoze", () => {
+  it.scoped("sends no trace headers and makes no span while no tracer is installed", () =>
+    Effect.gen(function* () {
+      const server = yield* recordingServer(200)
+      const response = yield* HttpClient.post(server.url).pipe(Effect.withSpan("caller"))
+      assert.strictEqual(response.status, 200)
+      assert.isUndefined(server.seen[0]?.traceparent)
+    }).pipe(Effect.provide(NodeCoze.layer))
+  )
+
+  it.scoped("with a tracer installed, every request has its span and carries the trace headers", () =>
+    Effect.gen(function* () {
+      const names: Array<string> = []
+      const server = yield* recordingServer(200)
+      yield* HttpClient.post(server.url).pipe(Effect.withSpan("caller"), Effect.withTracer(recordingTracer(names)))
+      assert.deepStrictEqual(names, ["caller", "http.client POST"])
+      assert.isString(server.seen[0]?.traceparent)
+    }).pipe(Effect.provide(NodeCoze.layer))
+  )
+
+  it.scoped("follows no redirect: the 3xx comes back as it is", () =>
+    Effect.gen(function* () {
+      const server = yield* recordingServer(302)
+      const response = yield* HttpClient.get(server.url)
+      assert.strictEqual(response.status, 302)
+      assert.strictEqual(server.seen.length, 1)
+    }).pipe(Effect.provide(NodeCoze.layer))
+  )
+
+  it.scoped("a first request interrupted while undici loads leaves the client working for the next", () =>
+    Effect.gen(function* () {
+      const server = yield* recordingServer(200)
+      const first = yield* Effect.fork(HttpClient.get(server.url))
+      yield* Effect.yieldNow()
+      yield* Fiber.interrupt(first)
+      assert.strictEqual((yield* HttpClient.get(server.url)).status, 200)
+    }).pipe(Effect.provide(NodeCoze.layer))
+  )
+
+  it.scoped("a device login and a refresh against the emulator go over it, and JwtOAuth signs with NodeJwtSigner", () =>
+    Effect.gen(function* () {
+      const emulator = yield* EmulatorClient.EmulatorClient
+      const region = Region.custom({ apiBase: emulator.url })
+      assert.strictEqual(yield* JwtOAuth.JwtSigner, NodeJwtSigner.nodeSigner)
+      const device = yield* emulator.createApp({ type: "device" })
+      const flow = yield* DeviceOAuth.make({ clientId: device.client_id, region })
+      const code = yield* flow.deviceCode()
+      yield* emulator.approveDevice(code.userCode)
+      const token = yield* flow.poll(code)
+      assert.strictEqual((yield* flow.refresh(Option.getOrThrow(token.refreshToken))).flow, "device")
+    }).pipe(Effect.provide(Layer.merge(TestEmulator(), NodeCoze.layer)))
+  )
+})
