@@ -5,8 +5,11 @@
 import { spawnSync } from "node:child_process"
 import { existsSync } from "node:fs"
 
-/** Installs the Debian packages whose files are missing; `files` maps a package to the file it provides. */
-export const aptInstall = (files, why) => {
+/**
+ * Installs the Debian packages whose files are missing; `files` maps a package to the file it provides.
+ * `recommends: false` leaves out what a server package only recommends (redis-tools, a desktop's keyring UI).
+ */
+export const aptInstall = (files, why, { recommends = true } = {}) => {
   const missing = Object.keys(files).filter((name) => !existsSync(files[name]))
   if (missing.length === 0) return true
   if (process.platform !== "linux" || !existsSync("/usr/bin/apt-get")) {
@@ -20,7 +23,8 @@ export const aptInstall = (files, why) => {
       env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" }
     }).status === 0
   console.error(`coze-auth: installing Debian's ${missing.join(", ")} for ${why}…`)
-  const install = () => run(["apt-get", "install", "-y", "-qq", ...missing])
+  const install = () =>
+    run(["apt-get", "install", "-y", "-qq", ...(recommends ? [] : ["--no-install-recommends"]), ...missing])
   return (
     (install() || (run(["apt-get", "update", "-qq"]) && install())) && missing.every((name) => existsSync(files[name]))
   )

@@ -1,5 +1,4 @@
 export declare const redisServerPath: string
-export declare const aptInstall: (packages: ReadonlyArray<string>) => boolean
 export declare const ensureRedis: () => boolean
 export interface RedisServer {
   readonly url: string

@@ -2,36 +2,23 @@
 // A real Redis for the Redis store's tests and the fleet benchmark: `REDIS_SERVER` when set, else Debian's
 // `redis-server` package, installed once, idempotently (as root, or through passwordless sudo). Its
 // service is never started: each test run starts its own server on a free loopback port and stops it.
-import { spawn, spawnSync } from "node:child_process"
+import { spawn } from "node:child_process"
 import { existsSync, mkdtempSync, rmSync } from "node:fs"
 import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import * as path from "node:path"
+import { aptInstall } from "./ensure-debian-packages.mjs"
 
 export const redisServerPath = process.env.REDIS_SERVER ?? "/usr/bin/redis-server"
-
-/** Installs Debian packages, as root or through `sudo -n`; true when apt-get succeeded. */
-export const aptInstall = (packages) => {
-  if (process.platform !== "linux" || !existsSync("/usr/bin/apt-get")) return false
-  const asRoot = process.getuid?.() === 0
-  const run = (args) =>
-    spawnSync(asRoot ? args[0] : "sudo", asRoot ? args.slice(1) : ["-n", ...args], {
-      stdio: ["ignore", "ignore", "inherit"],
-      env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" }
-    }).status === 0
-  return (
-    run(["apt-get", "update", "-qq"]) &&
-    run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", ...packages])
-  )
-}
 
 /** True when a redis-server binary is there (installing it if need be); otherwise prints why not. */
 export const ensureRedis = () => {
   if (existsSync(redisServerPath)) return true
-  if (process.env.REDIS_SERVER === undefined) {
-    console.error("coze-auth: installing Debian's redis-server for the Redis store tests…")
-    if (aptInstall(["redis-server"]) && existsSync(redisServerPath)) return true
-  }
+  if (
+    process.env.REDIS_SERVER === undefined &&
+    aptInstall({ "redis-server": redisServerPath }, "the Redis store tests", { recommends: false })
+  )
+    return true
   console.warn(
     `coze-auth: ${redisServerPath} is missing; install redis-server (or set REDIS_SERVER) for the Redis tests`
   )

@@ -7,17 +7,18 @@ import { spawn, spawnSync } from "node:child_process"
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import * as path from "node:path"
-import { aptInstall } from "./ensure-redis.mjs"
+import { aptInstall } from "./ensure-debian-packages.mjs"
 
 const binaries = ["/usr/bin/dbus-daemon", "/usr/bin/dbus-send", "/usr/bin/gnome-keyring-daemon", "/usr/bin/secret-tool"]
 
 /** True when the Secret Service can be started here (installing it if need be); otherwise prints why not. */
 export const ensureSecretService = () => {
-  if (binaries.every(existsSync)) return true
-  if (process.platform === "linux") {
-    console.error("coze-auth: installing Debian's dbus and gnome-keyring for the keychain tests…")
-    if (aptInstall(["dbus", "gnome-keyring", "libsecret-tools"]) && binaries.every(existsSync)) return true
+  const packages = {
+    dbus: "/usr/bin/dbus-daemon",
+    "gnome-keyring": "/usr/bin/gnome-keyring-daemon",
+    "libsecret-tools": "/usr/bin/secret-tool"
   }
+  if (aptInstall(packages, "the keychain tests", { recommends: false }) && binaries.every(existsSync)) return true
   console.warn(
     `coze-auth: the keychain tests need ${binaries.join(", ")} (Debian: dbus, gnome-keyring, libsecret-tools)`
   )
