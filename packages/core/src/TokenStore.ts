@@ -4,8 +4,8 @@
  *
  * @since 0.1.0
  */
-import { Context, Effect, Layer, Option, Ref } from "effect"
-import type { TokenStoreError } from "./CozeError.js"
+import { Context, Effect, Layer, Option, Ref, Schema } from "effect"
+import { TokenStoreError } from "./CozeError.js"
 import type { Token } from "./Token.js"
 
 /**
@@ -95,3 +95,24 @@ export interface Description {
   readonly location: string
   readonly encrypted: boolean
 }
+
+/**
+ * Encodes what a store keeps for `profile` with `schema` (a token file, a token as JSON): for store
+ * implementations, so that every store reports an encoding failure the same way.
+ *
+ * @since 0.1.0
+ * @category Utils
+ */
+export const encodeRecord =
+  <A>(schema: Schema.Schema<A, string>, profile: string) =>
+  (record: A): Effect.Effect<string, TokenStoreError> =>
+    Schema.encode(schema)(record).pipe(
+      Effect.mapError(
+        (cause) =>
+          new TokenStoreError({
+            description: `cannot encode the credential of profile "${profile}"`,
+            hint: "report this as a bug",
+            cause
+          })
+      )
+    )

@@ -157,16 +157,7 @@ export const make = (options: Options): Effect.Effect<TokenStore.Service> =>
 
     const set = (profile: string, token: Token) =>
       Effect.gen(function* () {
-        const json = yield* Schema.encode(TokenFromJson)(token).pipe(
-          Effect.mapError(
-            (cause) =>
-              new TokenStoreError({
-                description: `cannot encode the credential of profile "${profile}"`,
-                hint: "report this as a bug",
-                cause
-              })
-          )
-        )
+        const json = yield* TokenStore.encodeRecord(TokenFromJson, profile)(token)
         yield* call(profile, "write", (entry, signal) => entry.setSecret(Buffer.from(json, "utf8"), signal))
       })
 

@@ -182,16 +182,7 @@ export const make = (options: Options): Effect.Effect<TokenStore.Service> =>
     const set = (profile: string, token: Token) =>
       Effect.gen(function* () {
         const file = yield* checked(profile)
-        const text = yield* Schema.encode(TokenFile)({ version: 1, profile, token }).pipe(
-          Effect.mapError(
-            (cause) =>
-              new TokenStoreError({
-                description: `cannot encode the credential of profile "${profile}"`,
-                hint: "report this as a bug",
-                cause
-              })
-          )
-        )
+        const text = yield* TokenStore.encodeRecord(TokenFile, profile)({ version: 1, profile, token })
         yield* ensureDirectory
         yield* Effect.tryPromise({ try: () => writeAtomic(file, `${text}\n`, 0o600), catch: fail(`write ${file}`) })
         yield* sweepLeftovers

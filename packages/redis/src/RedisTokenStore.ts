@@ -310,16 +310,7 @@ export const make = (options: Options): Effect.Effect<TokenStore.Service, CozeEr
 
     const encode = (profile: string, token: Token) =>
       Effect.gen(function* () {
-        const json = yield* Schema.encode(TokenFromJson)(token).pipe(
-          Effect.mapError(
-            (cause) =>
-              new CozeError.TokenStoreError({
-                description: `cannot encode the credential of profile "${profile}"`,
-                hint: "report this as a bug",
-                cause
-              })
-          )
-        )
+        const json = yield* TokenStore.encodeRecord(TokenFromJson, profile)(token)
         return Option.isSome(ring) ? yield* TokenSeal.seal(ring.value, Redacted.make(json), context(profile)) : json
       })
 
