@@ -12,20 +12,35 @@
  *
  * `withLock` holds a cross-process lock (`proper-lockfile`: a `<profile>.json.lock` directory, refreshed
  * while held, taken over once it is 10 s stale, so a killed process cannot wedge the others) for the whole
- * read → refresh → write, waiting up to a minute (`lockWait`) for another holder. Whoever takes it must
- * re-read: another process may have refreshed meanwhile. `Credentials` does exactly that.
+ * read → refresh → write, waiting up to a minute (`lockWait`) for another holder; a waiter watches the
+ * lock's directory and tries again as soon as the holder releases it (every 100 ms otherwise). Whoever
+ * takes it must re-read: another process may have refreshed meanwhile. `Credentials` does exactly that.
  *
  * @since 0.1.0
  */
 
 import { createHash } from "node:crypto"
+import { watch } from "node:fs"
 import * as fs from "node:fs/promises"
 import * as os from "node:os"
 import * as path from "node:path"
 import { TokenStoreError } from "@coze-auth/core/CozeError"
 import { Token } from "@coze-auth/core/Token"
 import * as TokenStore from "@coze-auth/core/TokenStore"
-import { Config, type ConfigError, Duration, Effect, Layer, Option, Runtime, Schedule, Schema, Scope } from "effect"
+import {
+  Clock,
+  Config,
+  type ConfigError,
+  Duration,
+  Effect,
+  Layer,
+  Option,
+  Queue,
+  Random,
+  Runtime,
+  Schema,
+  Scope
+} from "effect"
 import * as lockfile from "proper-lockfile"
 import { sweep, writeAtomic } from "./internal/atomicFile.js"
 import { failure, isHeld, isMissing } from "./internal/fsError.js"
@@ -80,7 +95,11 @@ const staleMillis = 10_000
  */
 const lockWaitMillis = 60_000
 
-/** How often a waiter tries the lock again (jittered, so waiters do not move in step). */
+/**
+ * How often a waiter tries the lock again when no release is seen (jittered, so waiters do not move in
+ * step): a waiter watches the lock's directory and tries at once when the holder releases; this tick is
+ * the fallback for a file system that reports nothing and for a lock that goes stale.
+ */
 const lockRetryMillis = 100
 
 /**
@@ -199,16 +218,56 @@ export const make = (options: Options): Effect.Effect<TokenStore.Service> =>
         (release) => Effect.promise(() => release().catch(() => undefined))
       )
 
-    // Tries again until the holder releases the lock or it goes stale, for at most `lockWait`. Each attempt
-    // is uninterruptible (it may take the lock); the waits between them are not.
+    // Wakes when an entry of `directory` named `name` changes (the lock directory removed by its holder),
+    // for as long as the scope is open. Without a watcher (a file system that cannot watch, no inotify
+    // left) nothing ever wakes it and the waiter falls back to its tick.
+    const changesOf = (name: string) =>
+      Effect.gen(function* () {
+        const changes = yield* Queue.sliding<void>(1)
+        yield* Effect.acquireRelease(
+          Effect.sync(() => {
+            try {
+              const watcher = watch(directory, { persistent: false }, (_event, changed) => {
+                if (changed === null || changed === name) Queue.unsafeOffer(changes, undefined)
+              })
+              watcher.on("error", () => watcher.close())
+              return watcher
+            } catch {
+              return undefined
+            }
+          }),
+          (watcher) => Effect.sync(() => watcher?.close())
+        )
+        return changes
+      })
+
+    // Tries again until the holder releases the lock or it goes stale, for at most `lockWait`: at once when
+    // the lock's directory changes, else on a jittered tick. The watcher starts after a first failed attempt
+    // (no cost when nobody holds the lock) and closes once the lock is taken; changes seen during an attempt
+    // wake the next wait, so a release between an attempt and its wait is not missed. Each attempt is
+    // uninterruptible (it may take the lock); the waits between them are not.
     const lock = (file: string) =>
       Effect.zipRight(
         ensureDirectory,
         tryLock(file).pipe(
-          Effect.retry({
-            while: isHeld,
-            schedule: Schedule.spaced(lockRetryMillis).pipe(Schedule.jittered, Schedule.upTo(lockWait))
-          }),
+          Effect.catchIf(isHeld, () =>
+            Effect.flatMap(Effect.scope, (outer) =>
+              Effect.scoped(
+                Effect.gen(function* () {
+                  const deadline = (yield* Clock.currentTimeMillis) + Duration.toMillis(lockWait)
+                  const changes = yield* changesOf(`${path.basename(file)}.lock`)
+                  while (true) {
+                    const attempt = yield* Effect.either(Scope.extend(tryLock(file), outer))
+                    if (attempt._tag === "Right") return attempt.right
+                    const left = deadline - (yield* Clock.currentTimeMillis)
+                    if (!isHeld(attempt.left) || left <= 0) return yield* Effect.fail(attempt.left)
+                    const tick = lockRetryMillis * (0.8 + 0.4 * (yield* Random.next))
+                    yield* Effect.raceFirst(Queue.take(changes), Effect.sleep(Math.min(tick, left)))
+                  }
+                })
+              )
+            )
+          ),
           Effect.mapError((cause) =>
             isHeld(cause)
               ? new TokenStoreError({

@@ -208,6 +208,21 @@ describe("FileTokenStore", () => {
     })
   )
 
+  // The clock never moves here, so the waiter's fallback tick never comes: only the release can wake it.
+  it.scoped("a waiter takes the lock as soon as the holder releases it, without waiting for a retry tick", () =>
+    Effect.gen(function* () {
+      const home = yield* tempHome
+      const [a, b] = [yield* storeIn(home), yield* storeIn(home)]
+      const { holder, release } = yield* holding(a, "work")
+      const waiter = yield* Effect.fork(b.withLock("work", b.get("work")))
+      yield* waiting // until the waiter has found the lock held and sleeps on its tick
+      yield* a.set("work", numberedToken(7))
+      yield* release
+      yield* Fiber.join(holder)
+      assert.strictEqual(accessOf(yield* Fiber.join(waiter)), "at-7")
+    })
+  )
+
   it.live("a lock left by a dead process is taken over once stale", () =>
     Effect.scoped(
       Effect.gen(function* () {
