@@ -1,5 +1,7 @@
 import { generateKeyPairSync } from "node:crypto"
 import { existsSync, readFileSync, writeFileSync } from "node:fs"
+import * as http from "node:http"
+import type { AddressInfo } from "node:net"
 import * as path from "node:path"
 import * as Chromium from "@coze-auth/emulator/Chromium"
 import { assert, describe, it } from "@effect/vitest"
@@ -88,6 +90,34 @@ describe("coze-auth login", () => {
     assert.strictEqual(refused.stderr.trimEnd().split("\n").length, 1, refused.stderr)
     assert.match(refused.stderr, /^coze-auth: /)
     for (const output of outputs) assert.notInclude(output, privateKey.split("\n")[1]!)
+  })
+
+  it("ends at the deadlines the environment sets (COZE_AUTH_*_TIMEOUT), and refuses a malformed one by name", async () => {
+    // Accepts every request and never answers.
+    const silent = http.createServer(() => {})
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve))
+    try {
+      const env = {
+        COZE_AUTH_HOME: tempHome(),
+        COZE_API_BASE: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`,
+        COZE_DEVICE_OAUTH_CLIENT_ID: "1234567890123.app.coze"
+      }
+      const login = await cli(["login"], {
+        ...env,
+        COZE_AUTH_REQUEST_TIMEOUT: "0.5",
+        COZE_AUTH_OPERATION_TIMEOUT: "1.5"
+      })
+      assert.strictEqual(login.code, 1, login.stderr)
+      assert.strictEqual(login.stderr.trimEnd().split("\n").length, 1, login.stderr)
+      // The defaults (30 s, 1 min) would say so; these are the environment's.
+      assert.match(login.stderr, /^coze-auth: .*within (500ms|1s 500ms)/)
+      const malformed = await cli(["status"], { ...env, COZE_AUTH_REQUEST_TIMEOUT: "0" })
+      assert.strictEqual(malformed.code, 1)
+      assert.match(malformed.stderr, /^coze-auth: .*COZE_AUTH_REQUEST_TIMEOUT must be a number of seconds above 0/)
+    } finally {
+      silent.closeAllConnections()
+      silent.close()
+    }
   })
 
   it("--with-token stores a token read from stdin once the API accepts it, and refuses one it does not", async () => {

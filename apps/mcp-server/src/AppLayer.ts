@@ -1,8 +1,10 @@
 /**
  * The layer graph behind the runtime: the shared profiles (@coze-auth/profiles) over one token store and
- * HTTP client (which the API tools use too), the pending-login registry, the settings, and logs on stderr.
+ * HTTP client (which the API tools use too), the pending-login registry, the settings (deadlines included), and
+ * logs on stderr.
  */
 
+import * as Deadline from "@coze-auth/core/Deadline"
 import type { TokenStore } from "@coze-auth/core/TokenStore"
 import * as NodeCoze from "@coze-auth/node/NodeCoze"
 import type * as Profiles from "@coze-auth/profiles/Profiles"
@@ -21,6 +23,7 @@ export const make = <E, E2>(options: {
   Logins.layer.pipe(
     Layer.provideMerge(options.profiles),
     Layer.provideMerge(Layer.succeed(Settings, options.settings)),
+    Layer.provideMerge(Layer.succeed(Deadline.Deadlines, options.settings.deadlines)),
     Layer.provide(options.store),
     Layer.provideMerge(NodeCoze.layer),
     Layer.provide(stderrLogger)

@@ -5,6 +5,7 @@
  */
 
 import * as CozeError from "@coze-auth/core/CozeError"
+import * as Deadline from "@coze-auth/core/Deadline"
 import * as Home from "@coze-auth/profiles/Home"
 import { Config, Context, Duration, Effect, Option, Redacted } from "effect"
 
@@ -70,6 +71,8 @@ export interface Service {
    */
   readonly readOnly: boolean
   readonly api: ApiLimits
+  /** Every request, flow and token call's deadline (`COZE_AUTH_REQUEST_TIMEOUT`, …; docs/credentials.md). */
+  readonly deadlines: Deadline.Values
   /** Whether the server runs against its embedded emulator (said in `status`, every `login` and on stderr). */
   readonly sandbox: boolean
 }
@@ -93,6 +96,7 @@ export const fallback = (home: string): Service => ({
   mcpKey: Option.none(),
   readOnly: false,
   api: defaultApiLimits,
+  deadlines: Deadline.defaults,
   sandbox: false
 })
 
@@ -114,5 +118,6 @@ export const fromConfig: Effect.Effect<Service, CozeError.ConfigError> = Effect.
     Config.withDefault(Duration.toSeconds(defaultApiLimits.timeout))
   )
   const api = { maxResultBytes, timeout: Duration.seconds(timeoutSeconds) }
-  return { home, tokenTool: tokenTool === "on", mcpKey, readOnly, api, sandbox: false }
+  const deadlines = yield* Deadline.config
+  return { home, tokenTool: tokenTool === "on", mcpKey, readOnly, api, deadlines, sandbox: false }
 }).pipe(Effect.mapError(CozeError.fromConfigError))

@@ -7,6 +7,8 @@
  */
 import { generateKeyPairSync } from "node:crypto"
 import { existsSync, statSync, writeFileSync } from "node:fs"
+import * as http from "node:http"
+import type { AddressInfo } from "node:net"
 import * as path from "node:path"
 import * as Chromium from "@coze-auth/emulator/Chromium"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
@@ -245,5 +247,32 @@ describe("the built server with real profiles and the file store", () => {
     const stranger = await server.call("login", { profile: "stranger" })
     assert.isTrue(stranger.isError)
     assert.include(textOf(stranger), `issued by ${emulator.url} (profiles.json: stranger.coze_api_base)`)
+  })
+
+  it("takes its deadlines from the environment: a device login against a server that never answers ends at them", async () => {
+    // Accepts every request and never answers.
+    const silent = http.createServer(() => {})
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve))
+    const apiBase = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`
+    try {
+      const env = {
+        COZE_AUTH_HOME: tempHome(),
+        COZE_API_BASE: apiBase,
+        COZE_DEVICE_OAUTH_CLIENT_ID: "1234567890123.app.coze"
+      }
+      const server = await start({ ...env, COZE_AUTH_REQUEST_TIMEOUT: "0.5", COZE_AUTH_OPERATION_TIMEOUT: "1.5" })
+      const login = await server.call("login")
+      assert.isTrue(login.isError)
+      // The defaults (30 s, 1 min) would say so; these are the environment's.
+      assert.match(textOf(login), /within (500ms|1s 500ms)/)
+      assert.include(textOf(login), "127.0.0.1")
+      const broken = await start({ ...env, COZE_AUTH_TOKEN_TIMEOUT: "soon" })
+      await broken.stderr.find(/^coze-auth: .*COZE_AUTH_TOKEN_TIMEOUT/m)
+      const refused = await broken.call("status")
+      assert.include(textOf(refused), "COZE_AUTH_TOKEN_TIMEOUT")
+    } finally {
+      silent.closeAllConnections()
+      silent.close()
+    }
   })
 })

@@ -3,10 +3,10 @@ import * as ProfileSpec from "@coze-auth/profiles/ProfileSpec"
 import * as Profiles from "@coze-auth/profiles/Profiles"
 import * as Store from "@coze-auth/profiles/Store"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Option } from "effect"
+import { Effect } from "effect"
 import * as AppLayer from "../src/AppLayer.js"
 import * as Runtime from "../src/Runtime.js"
-import { defaultApiLimits } from "../src/Settings.js"
+import * as Settings from "../src/Settings.js"
 import { makeSessions } from "../src/transports/Http.js"
 
 // Sessions only: no tool runs, so the runtime (no profiles) is never even built.
@@ -14,14 +14,7 @@ const runtime = Runtime.make(
   AppLayer.make({
     profiles: Profiles.layer(Effect.succeed(ProfileSpec.fromSpecs([])), { store: Store.StoreChoice.Memory() }),
     store: TokenStore.layerMemory,
-    settings: {
-      home: "/nonexistent",
-      tokenTool: true,
-      mcpKey: Option.none(),
-      readOnly: false,
-      api: defaultApiLimits,
-      sandbox: false
-    }
+    settings: Settings.fallback("/nonexistent")
   })
 )
 

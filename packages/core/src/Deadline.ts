@@ -1,8 +1,9 @@
 /**
  * Every wait has a deadline. The defaults are in `defaults`; change them for a program (or one call) by
  * providing `Deadlines`, e.g. `Effect.provide(Deadline.layer({ request: "10 seconds" }))` or
- * `effect.pipe(Deadline.withDeadlines({ request: "5 seconds" }))`. The values are read when a request is
- * sent, so a layer, a fiber or a single call can each have their own.
+ * `effect.pipe(Deadline.withDeadlines({ request: "5 seconds" }))`, or from the environment with
+ * `layerConfig` (`COZE_AUTH_REQUEST_TIMEOUT`, …, in seconds: what the MCP server and the CLI read). The values
+ * are read when a request is sent, so a layer, a fiber or a single call can each have their own.
  *
  * - `request`: one HTTP request, from sending it to the last byte of its body (a server that drips its
  *   headers or its body a byte at a time is cut off too).
@@ -17,8 +18,9 @@
  *
  * @since 0.1.0
  */
-import { Context, Duration, Effect, Layer } from "effect"
-import { TransportError } from "./CozeError.js"
+import { Config, Context, Duration, Effect, Layer } from "effect"
+import { type ConfigError, TransportError } from "./CozeError.js"
+import * as configError from "./internal/configError.js"
 
 /**
  * @since 0.1.0
@@ -74,6 +76,39 @@ const merge = (current: Values, input: Input): Values => ({
  * @category Layers
  */
 export const layer = (input: Input): Layer.Layer<Deadlines> => Layer.succeed(Deadlines, merge(defaults, input))
+
+const seconds = (name: string, fallback: Duration.Duration) =>
+  Config.number(name).pipe(
+    Config.validate({
+      message: "must be a number of seconds above 0, e.g. 30 or 0.5",
+      validation: (n) => Number.isFinite(n) && n > 0
+    }),
+    Config.map(Duration.seconds),
+    Config.withDefault(fallback)
+  )
+
+/**
+ * The deadlines from the environment, in seconds (`0.5` is half a second), the defaults where unset:
+ * `COZE_AUTH_REQUEST_TIMEOUT`, `COZE_AUTH_OPERATION_TIMEOUT`, `COZE_AUTH_TOKEN_TIMEOUT`,
+ * `COZE_AUTH_RENEWAL_TIMEOUT`.
+ *
+ * @since 0.1.0
+ * @category Config
+ */
+export const config: Config.Config<Values> = Config.all({
+  request: seconds("COZE_AUTH_REQUEST_TIMEOUT", defaults.request),
+  operation: seconds("COZE_AUTH_OPERATION_TIMEOUT", defaults.operation),
+  token: seconds("COZE_AUTH_TOKEN_TIMEOUT", defaults.token),
+  renewal: seconds("COZE_AUTH_RENEWAL_TIMEOUT", defaults.renewal)
+})
+
+/**
+ * The deadlines of `config`; a malformed value is a `ConfigError` naming its variable.
+ *
+ * @since 0.1.0
+ * @category Layers
+ */
+export const layerConfig: Layer.Layer<Deadlines, ConfigError> = Layer.effect(Deadlines, configError.load(config))
 
 /**
  * Runs `effect` with `input` over the deadlines in force.

@@ -132,6 +132,26 @@ describe("Deadline", () => {
     })
   )
 
+  it.effect("the environment sets them in seconds (COZE_AUTH_*_TIMEOUT); a bad value names its variable", () =>
+    Effect.gen(function* () {
+      const read = (env: Record<string, string>) =>
+        Effect.provide(Deadline.Deadlines, Deadline.layerConfig).pipe(
+          Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env))))
+        )
+      const set = yield* read({ COZE_AUTH_REQUEST_TIMEOUT: "0.5", COZE_AUTH_TOKEN_TIMEOUT: "90" })
+      assert.strictEqual(Duration.toMillis(set.request), 500)
+      assert.strictEqual(Duration.toMillis(set.token), 90_000)
+      assert.strictEqual(Duration.toMillis(set.operation), Duration.toMillis(Deadline.defaults.operation))
+      assert.strictEqual(Duration.toMillis(set.renewal), Duration.toMillis(Deadline.defaults.renewal))
+      for (const value of ["2 minutes", "0", "-1"]) {
+        const error = yield* Effect.flip(read({ COZE_AUTH_RENEWAL_TIMEOUT: value }))
+        assert.strictEqual(error._tag, "ConfigError")
+        assert.include(error.message, "COZE_AUTH_RENEWAL_TIMEOUT")
+        assert.notInclude(error.message, "\n")
+      }
+    })
+  )
+
   it.effect("a refresh against a server that never answers fails at the request deadline, and is not resent", () =>
     Effect.gen(function* () {
       const { attempts, client } = yield* stubClient(() => Effect.never)

@@ -21,7 +21,7 @@ import { Effect, Layer, ManagedRuntime, Option, Redacted } from "effect"
 import * as AppLayer from "../../src/AppLayer.js"
 import * as Runtime from "../../src/Runtime.js"
 import { makeServer } from "../../src/Server.js"
-import { defaultApiLimits } from "../../src/Settings.js"
+import * as Settings from "../../src/Settings.js"
 
 export interface Harness {
   readonly client: Client
@@ -99,12 +99,13 @@ export const makeHarness = async (
       profiles: Profiles.layer(Effect.succeed(ProfileSpec.fromSpecs(specs)), { store: Store.StoreChoice.Memory() }),
       store: Layer.succeed(TokenStore.TokenStore, store),
       settings: {
-        home: "/nonexistent",
+        ...Settings.fallback("/nonexistent"),
         tokenTool: options.tokenTool ?? true,
-        mcpKey: Option.none(),
         readOnly: options.readOnly ?? false,
-        api: { ...defaultApiLimits, maxResultBytes: options.maxResultBytes ?? defaultApiLimits.maxResultBytes },
-        sandbox: false
+        api: {
+          ...Settings.defaultApiLimits,
+          maxResultBytes: options.maxResultBytes ?? Settings.defaultApiLimits.maxResultBytes
+        }
       }
     }).pipe(Layer.provide(Layer.setClock(clock)))
   )
