@@ -18,7 +18,7 @@
  *
  * @since 0.1.0
  */
-import { Config, Context, Duration, Effect, Layer } from "effect"
+import { Config, Context, Duration, Effect, ConfigError as EffectConfigError, Either, Layer, Option } from "effect"
 import { type ConfigError, TransportError } from "./CozeError.js"
 import * as configError from "./internal/configError.js"
 
@@ -77,18 +77,31 @@ const merge = (current: Values, input: Input): Values => ({
  */
 export const layer = (input: Input): Layer.Layer<Deadlines> => Layer.succeed(Deadlines, merge(defaults, input))
 
-const seconds = (name: string, fallback: Duration.Duration) =>
-  Config.number(name).pipe(
-    Config.validate({
-      message: "must be a number of seconds above 0, e.g. 30 or 0.5",
-      validation: (n) => Number.isFinite(n) && n > 0
-    }),
-    Config.map(Duration.seconds),
+/** `30` or `0.5` (seconds), or a duration as Effect writes it (`"500 millis"`, `"2 minutes"`); above 0. */
+const parseDuration = (text: string): Option.Option<Duration.Duration> => {
+  const trimmed = text.trim()
+  const parsed = /^\d+(\.\d+)?$/.test(trimmed)
+    ? Option.some(Duration.seconds(Number(trimmed)))
+    : Duration.decodeUnknown(trimmed)
+  return Option.filter(
+    parsed,
+    (duration) => Duration.greaterThan(duration, Duration.zero) && Duration.isFinite(duration)
+  )
+}
+
+const duration = (name: string, fallback: Duration.Duration) =>
+  Config.string(name).pipe(
+    Config.mapOrFail((text) =>
+      Either.fromOption(parseDuration(text), () =>
+        EffectConfigError.InvalidData([], 'must be a number of seconds above 0 (30, 0.5) or a duration ("500 millis")')
+      )
+    ),
     Config.withDefault(fallback)
   )
 
 /**
- * The deadlines from the environment, in seconds (`0.5` is half a second), the defaults where unset:
+ * The deadlines from the environment, in seconds (`0.5` is half a second) or as Effect writes a duration
+ * (`"500 millis"`), the defaults where unset:
  * `COZE_AUTH_REQUEST_TIMEOUT`, `COZE_AUTH_OPERATION_TIMEOUT`, `COZE_AUTH_TOKEN_TIMEOUT`,
  * `COZE_AUTH_RENEWAL_TIMEOUT`.
  *
@@ -96,10 +109,10 @@ const seconds = (name: string, fallback: Duration.Duration) =>
  * @category Config
  */
 export const config: Config.Config<Values> = Config.all({
-  request: seconds("COZE_AUTH_REQUEST_TIMEOUT", defaults.request),
-  operation: seconds("COZE_AUTH_OPERATION_TIMEOUT", defaults.operation),
-  token: seconds("COZE_AUTH_TOKEN_TIMEOUT", defaults.token),
-  renewal: seconds("COZE_AUTH_RENEWAL_TIMEOUT", defaults.renewal)
+  request: duration("COZE_AUTH_REQUEST_TIMEOUT", defaults.request),
+  operation: duration("COZE_AUTH_OPERATION_TIMEOUT", defaults.operation),
+  token: duration("COZE_AUTH_TOKEN_TIMEOUT", defaults.token),
+  renewal: duration("COZE_AUTH_RENEWAL_TIMEOUT", defaults.renewal)
 })
 
 /**

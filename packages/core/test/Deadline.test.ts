@@ -138,12 +138,16 @@ describe("Deadline", () => {
         Effect.provide(Deadline.Deadlines, Deadline.layerConfig).pipe(
           Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env))))
         )
-      const set = yield* read({ COZE_AUTH_REQUEST_TIMEOUT: "0.5", COZE_AUTH_TOKEN_TIMEOUT: "90" })
+      const set = yield* read({
+        COZE_AUTH_REQUEST_TIMEOUT: "0.5",
+        COZE_AUTH_TOKEN_TIMEOUT: " 90 ",
+        COZE_AUTH_OPERATION_TIMEOUT: "1500 millis"
+      })
       assert.strictEqual(Duration.toMillis(set.request), 500)
       assert.strictEqual(Duration.toMillis(set.token), 90_000)
-      assert.strictEqual(Duration.toMillis(set.operation), Duration.toMillis(Deadline.defaults.operation))
+      assert.strictEqual(Duration.toMillis(set.operation), 1_500)
       assert.strictEqual(Duration.toMillis(set.renewal), Duration.toMillis(Deadline.defaults.renewal))
-      for (const value of ["2 minutes", "0", "-1"]) {
+      for (const value of ["soon", "0", "-1", "10s", ""]) {
         const error = yield* Effect.flip(read({ COZE_AUTH_RENEWAL_TIMEOUT: value }))
         assert.strictEqual(error._tag, "ConfigError")
         assert.include(error.message, "COZE_AUTH_RENEWAL_TIMEOUT")
