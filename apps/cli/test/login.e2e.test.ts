@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from "node:crypto"
-import { existsSync, readFileSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import * as http from "node:http"
 import type { AddressInfo } from "node:net"
 import * as path from "node:path"
@@ -146,6 +146,19 @@ describe("coze-auth login", () => {
     const refresh = await cli(["refresh", "--profile", "pat"], env)
     assert.strictEqual(refresh.code, 1)
     assert.include(refresh.stderr, "cannot be refreshed")
+
+    // Another process holds the lock (a fresh lock directory): the write waits COZE_AUTH_LOCK_WAIT, then says so.
+    mkdirSync(path.join(home, "tokens", "locked.json.lock"))
+    const locked = await cli(
+      ["login", "--with-token", "--profile", "locked"],
+      { ...env, COZE_AUTH_LOCK_WAIT: "0.5" },
+      {
+        input: `${pat}\n`
+      }
+    )
+    assert.strictEqual(locked.code, 1, locked.stderr)
+    assert.match(locked.stderr, /^coze-auth: .*cannot lock .*locked\.json within 500ms/)
+    assert.isFalse(existsSync(path.join(home, "tokens", "locked.json")))
 
     const bad = await cli(["login", "--with-token", "--profile", "bad"], env, {
       input: "pat_not_a_valid_token_at_all\n"

@@ -89,7 +89,14 @@ const parseDuration = (text: string): Option.Option<Duration.Duration> => {
   )
 }
 
-const duration = (name: string, fallback: Duration.Duration) =>
+/**
+ * A duration setting as coze-auth reads them: a number of seconds (`30`, `0.5`) or a duration as Effect
+ * writes it (`"500 millis"`, `"2 minutes"`), above 0; `fallback` where unset.
+ *
+ * @since 0.1.0
+ * @category Config
+ */
+export const durationSetting = (name: string, fallback: Duration.Duration): Config.Config<Duration.Duration> =>
   Config.string(name).pipe(
     Config.mapOrFail((text) =>
       Either.fromOption(parseDuration(text), () =>
@@ -109,10 +116,10 @@ const duration = (name: string, fallback: Duration.Duration) =>
  * @category Config
  */
 export const config: Config.Config<Values> = Config.all({
-  request: duration("COZE_AUTH_REQUEST_TIMEOUT", defaults.request),
-  operation: duration("COZE_AUTH_OPERATION_TIMEOUT", defaults.operation),
-  token: duration("COZE_AUTH_TOKEN_TIMEOUT", defaults.token),
-  renewal: duration("COZE_AUTH_RENEWAL_TIMEOUT", defaults.renewal)
+  request: durationSetting("COZE_AUTH_REQUEST_TIMEOUT", defaults.request),
+  operation: durationSetting("COZE_AUTH_OPERATION_TIMEOUT", defaults.operation),
+  token: durationSetting("COZE_AUTH_TOKEN_TIMEOUT", defaults.token),
+  renewal: durationSetting("COZE_AUTH_RENEWAL_TIMEOUT", defaults.renewal)
 })
 
 /**

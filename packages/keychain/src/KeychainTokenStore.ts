@@ -21,7 +21,7 @@ import { TokenStoreError } from "@coze-auth/core/CozeError"
 import { type Token, TokenFromJson } from "@coze-auth/core/Token"
 import * as TokenStore from "@coze-auth/core/TokenStore"
 import * as FileTokenStore from "@coze-auth/node/FileTokenStore"
-import { type Config, type ConfigError, Duration, Effect, Layer, Option, Schema } from "effect"
+import { Config, type ConfigError, Duration, Effect, Layer, Option, Schema } from "effect"
 
 type Keyring = typeof import("@napi-rs/keyring")
 
@@ -72,6 +72,8 @@ export interface Options {
   readonly service?: string | undefined
   /** How long one keychain call may take; default 30 s. */
   readonly timeout?: Duration.DurationInput | undefined
+  /** How long `withLock` waits for another holder of the lock file; default 60 s. */
+  readonly lockWait?: Duration.DurationInput | undefined
 }
 
 const serviceOf = (options: Options) => options.service ?? `coze-auth:${path.resolve(options.home)}`
@@ -108,7 +110,7 @@ export const make = (options: Options): Effect.Effect<TokenStore.Service> =>
   Effect.gen(function* () {
     const service = serviceOf(options)
     const timeout = Duration.decode(options.timeout ?? "30 seconds")
-    const files = yield* FileTokenStore.make({ home: options.home })
+    const files = yield* FileTokenStore.make({ home: options.home, lockWait: options.lockWait })
     const where = (profile: string) => `the ${backend} entry of profile "${profile}"`
 
     const keyring: Effect.Effect<Keyring, TokenStoreError> = yield* Effect.cached(
@@ -181,7 +183,7 @@ export const layer = (options: Options): Layer.Layer<TokenStore.TokenStore> =>
 
 /**
  * The keychain store for the configured home (`COZE_AUTH_HOME`, else `$XDG_CONFIG_HOME/coze-auth`, else
- * `~/.config/coze-auth`).
+ * `~/.config/coze-auth`), waiting `COZE_AUTH_LOCK_WAIT` for the lock.
  *
  * @since 0.1.0
  * @category Layers
@@ -189,7 +191,4 @@ export const layer = (options: Options): Layer.Layer<TokenStore.TokenStore> =>
 export const layerConfig = (
   home: Config.Config<string> = FileTokenStore.home
 ): Layer.Layer<TokenStore.TokenStore, ConfigError.ConfigError> =>
-  Layer.effect(
-    TokenStore.TokenStore,
-    Effect.flatMap(home, (home) => make({ home }))
-  )
+  Layer.effect(TokenStore.TokenStore, Effect.flatMap(Config.all({ home, lockWait: FileTokenStore.lockWait }), make))

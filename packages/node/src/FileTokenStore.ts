@@ -25,6 +25,7 @@ import * as fs from "node:fs/promises"
 import * as os from "node:os"
 import * as path from "node:path"
 import { TokenStoreError } from "@coze-auth/core/CozeError"
+import * as Deadline from "@coze-auth/core/Deadline"
 import { Token } from "@coze-auth/core/Token"
 import * as TokenStore from "@coze-auth/core/TokenStore"
 import { Config, type ConfigError, Duration, Effect, Layer, Option, Schema, Scope } from "effect"
@@ -72,6 +73,18 @@ export const home: Config.Config<string> = Config.string("COZE_AUTH_HOME").pipe(
 )
 
 /**
+ * `COZE_AUTH_LOCK_WAIT`: how long `withLock` waits for another holder (seconds, or a duration such as
+ * `"90 seconds"`); 60 s when unset.
+ *
+ * @since 0.1.0
+ * @category Config
+ */
+export const lockWait: Config.Config<Duration.Duration> = Deadline.durationSetting(
+  "COZE_AUTH_LOCK_WAIT",
+  Duration.millis(lockWaitMillis)
+)
+
+/**
  * @since 0.1.0
  * @category Models
  */
@@ -89,7 +102,7 @@ export interface Options {
  */
 export const make = (options: Options): Effect.Effect<TokenStore.Service> =>
   Effect.gen(function* () {
-    const lockWait = Duration.decode(options.lockWait ?? lockWaitMillis)
+    const waitFor = Duration.decode(options.lockWait ?? lockWaitMillis)
     const directory = path.join(path.resolve(options.home), "tokens")
     const fileOf = (profile: string) => path.join(directory, `${fileStem(profile)}.json`)
     const inProcess = TokenStore.makeProfileLocks()
@@ -162,7 +175,7 @@ export const make = (options: Options): Effect.Effect<TokenStore.Service> =>
         inProcess(
           profile,
           Effect.scopedWith((scope) =>
-            Effect.zipRight(ensureDirectory, fileLock.acquire(file, lockWait, lockOptions?.whileWaiting)).pipe(
+            Effect.zipRight(ensureDirectory, fileLock.acquire(file, waitFor, lockOptions?.whileWaiting)).pipe(
               Scope.extend(scope),
               Effect.flatMap(
                 Option.match({ onSome: Effect.succeed, onNone: () => Effect.zipRight(sweepLeftovers, effect) })
@@ -182,19 +195,18 @@ export const make = (options: Options): Effect.Effect<TokenStore.Service> =>
  * @since 0.1.0
  * @category Layers
  */
-export const layer = (options?: { readonly home?: string | undefined }): Layer.Layer<TokenStore.TokenStore> =>
+export const layer = (options?: Partial<Options>): Layer.Layer<TokenStore.TokenStore> =>
   options?.home === undefined
     ? Layer.orDie(layerConfig(home))
-    : Layer.effect(TokenStore.TokenStore, make({ home: options.home }))
+    : Layer.effect(TokenStore.TokenStore, make({ ...options, home: options.home }))
 
 /**
+ * The file store at the configured `home`, waiting `COZE_AUTH_LOCK_WAIT` for the lock.
+ *
  * @since 0.1.0
  * @category Layers
  */
 export const layerConfig = (
   config: Config.Config<string> = home
 ): Layer.Layer<TokenStore.TokenStore, ConfigError.ConfigError> =>
-  Layer.effect(
-    TokenStore.TokenStore,
-    Effect.flatMap(config, (home) => make({ home }))
-  )
+  Layer.effect(TokenStore.TokenStore, Effect.flatMap(Config.all({ home: config, lockWait }), make))

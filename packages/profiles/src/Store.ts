@@ -9,7 +9,7 @@ import * as CozeError from "@coze-auth/core/CozeError"
 import * as TokenStore from "@coze-auth/core/TokenStore"
 import * as KeychainTokenStore from "@coze-auth/keychain/KeychainTokenStore"
 import * as FileTokenStore from "@coze-auth/node/FileTokenStore"
-import { Config, Data, Effect, Either, Layer, Option, Redacted } from "effect"
+import { Config, Data, type Duration, Effect, Either, Layer, Option, Redacted } from "effect"
 import * as Home from "./Home.js"
 
 /**
@@ -118,6 +118,12 @@ export const info = (choice: StoreChoice, location: string): StoreInfo =>
     Redis: (redis): StoreInfo => ({ kind: "redis", location: redis.location, encrypted: redis.encrypted })
   })
 
+/** The stores that lock with a file wait `COZE_AUTH_LOCK_WAIT` for it. */
+const withLockWait = (
+  layer: (lockWait: Duration.Duration) => Layer.Layer<TokenStore.TokenStore>
+): Layer.Layer<TokenStore.TokenStore, CozeError.ConfigError> =>
+  Layer.unwrapEffect(Effect.map(Effect.mapError(FileTokenStore.lockWait, CozeError.fromConfigError), layer))
+
 /**
  * The `TokenStore` a choice names, never falling back to another one when it cannot open. The Redis store
  * (and its client) loads only when chosen, so a bundle that never uses it does not pay for it at start.
@@ -127,9 +133,9 @@ export const info = (choice: StoreChoice, location: string): StoreInfo =>
  */
 export const layer = (choice: StoreChoice): Layer.Layer<TokenStore.TokenStore, CozeError.ConfigError> =>
   StoreChoice.$match(choice, {
-    File: ({ home }) => FileTokenStore.layer({ home }),
+    File: ({ home }) => withLockWait((lockWait) => FileTokenStore.layer({ home, lockWait })),
     Memory: () => TokenStore.layerMemory,
-    Keychain: ({ home }) => KeychainTokenStore.layer({ home }),
+    Keychain: ({ home }) => withLockWait((lockWait) => KeychainTokenStore.layer({ home, lockWait })),
     Redis: ({ url }) =>
       Layer.unwrapEffect(
         Effect.map(
