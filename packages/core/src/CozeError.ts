@@ -438,10 +438,11 @@ export type CozeError =
 export const isCozeError = (u: unknown): u is CozeError => Predicate.hasProperty(u, TypeId)
 
 /**
- * Failures worth retrying with backoff: the server or the network failed, not the protocol.
+ * Failures worth retrying with backoff: the server or the network failed, not the protocol. A TLS failure is
+ * not one: a certificate nobody trusts, or https:// to a plain HTTP server, fails the same way every time.
  *
  * @since 0.1.0
  * @category Guards
  */
 export const isTransient = (error: CozeError): boolean =>
-  error._tag === "TransportError" || error._tag === "ServerError"
+  (error._tag === "TransportError" && error.reason !== "Tls") || error._tag === "ServerError"

@@ -1,6 +1,6 @@
 /**
  * The retry policy for transient failures, as a value: network errors, timeouts and 408 / 429 / 5xx answers
- * are retried with jittered exponential backoff, honouring `Retry-After`; protocol errors never are.
+ * are retried with jittered exponential backoff, honouring `Retry-After`; protocol and TLS errors never are.
  *
  * A request that spends something single-use (a refresh token, which rotates; an authorization code) is
  * retried only when the server certainly did not process it: after a 5xx, a timeout or a reset the grant may

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs"
 import * as http from "node:http"
+import * as https from "node:https"
 import type { AddressInfo } from "node:net"
 import { EmulatorClient } from "@coze-auth/emulator/EmulatorClient"
 import { FetchHttpClient, HttpClient } from "@effect/platform"
@@ -271,6 +272,44 @@ describe("transport errors say what failed", () => {
       assert.match(error.message, new RegExp(`the connection to 127\\.0\\.0\\.1:${port} was refused.*COZE_API_BASE`))
       assert.isDefined(error._tag === "TransportError" ? error.cause : undefined, "the cause is kept")
     })
+  )
+
+  // A certificate nobody trusts (self-signed, as a TLS-inspecting proxy's looks without its CA), and https://
+  // to a server that speaks plain HTTP: both are TLS failures, said as such, with the setting to check.
+  it.live("TLS that fails names the host, the cause's code and what to check", () =>
+    Effect.gen(function* () {
+      const fixture = (name: string) => readFileSync(new URL(`./fixtures/tls/${name}`, import.meta.url))
+      const listen = (server: http.Server) =>
+        Effect.acquireRelease(
+          Effect.promise(
+            () =>
+              new Promise<number>((resolve) =>
+                server.listen(0, "127.0.0.1", () => resolve((server.address() as AddressInfo).port))
+              )
+          ),
+          () => Effect.sync(() => server.close())
+        )
+      const tls = https.createServer({ key: fixture("self-signed.key"), cert: fixture("self-signed.crt") }, (_, res) =>
+        res.end("{}")
+      )
+      let handshakes = 0
+      tls.on("tlsClientError", () => handshakes++)
+      const untrusted = yield* listen(tls)
+      const plain = yield* listen(http.createServer((_, res) => res.end("{}")))
+      for (const [apiBase, code] of [
+        [`https://127.0.0.1:${untrusted}`, /SELF_SIGNED|UNABLE_TO_VERIFY/],
+        [`https://127.0.0.1:${plain}`, /SSL|TLS|EPROTO/]
+      ] as const) {
+        const error = yield* Effect.flip((yield* deviceAt(apiBase)).deviceCode())
+        assert.strictEqual(error._tag === "TransportError" ? error.reason : error._tag, "Tls", error.message)
+        assert.match(error.message, /^TLS with 127\.0\.0\.1:\d+ failed \(/)
+        assert.match(error.message, code)
+        assert.include(error.message, "check COZE_API_BASE (its scheme and host)")
+        assert.include(error.message, "NODE_EXTRA_CA_CERTS")
+      }
+      // Not retried: it would fail the same way.
+      assert.strictEqual(handshakes, 1)
+    }).pipe(Effect.scoped)
   )
 
   it.live("a name that does not resolve says so", () =>

@@ -99,7 +99,7 @@ export const settingHint = (reason: TransportReason, setting: string): string | 
     case "Refused":
       return `check the host and port in ${setting}; nothing listens there`
     case "Tls":
-      return `check ${setting} (its scheme and host) and the system's CA certificates`
+      return `check ${setting} (its scheme and host) and the CA certificates; behind a proxy that inspects TLS, set NODE_EXTRA_CA_CERTS to its CA`
     default:
       return undefined
   }
