@@ -40,16 +40,13 @@ export const OAuthApp = Data.taggedEnum<OAuthApp>()
  */
 const BaseUrl = (role: "api" | "www") => Schema.String.pipe(Schema.filter((url) => Region.baseUrlProblem(url, role)))
 
-/** A field only some client types carry: when it is missing, the message says which type needs it. */
-const requiredFor = <S extends Schema.Schema.Any>(type: string, schema: S) =>
-  Schema.propertySignature(schema).annotations({ missingMessage: () => `is required for client_type ${type}` })
+/** What a field only some client types carry says when it is missing or empty. */
+const neededBy = (type: string) => () => `is required for client_type ${type}`
 
-/** A secret read from the file: `Redacted` from here on; an empty one is as good as missing. */
-const Secret = (type: string) =>
-  requiredFor(
-    type,
-    Schema.Redacted(Schema.String.pipe(Schema.minLength(1, { message: () => `is required for client_type ${type}` })))
-  )
+const Needed = (type: string) => Schema.String.pipe(Schema.minLength(1, { message: neededBy(type) }))
+
+const neededField = <S extends Schema.Schema.Any>(type: string, schema: S) =>
+  Schema.propertySignature(schema).annotations({ missingMessage: neededBy(type) })
 
 /**
  * The fields every client type has.
@@ -70,16 +67,14 @@ export const commonFields = {
  * @category Schemas
  */
 export const typeFields = {
-  web: { client_type: Schema.Literal("web"), client_secret: Secret("web") },
+  // Secrets are `Redacted` from the moment they are decoded.
+  web: { client_type: Schema.Literal("web"), client_secret: neededField("web", Schema.Redacted(Needed("web"))) },
   pkce: { client_type: Schema.Literal("pkce") },
   device: { client_type: Schema.Literal("device") },
   jwt: {
     client_type: Schema.Literal("jwt"),
-    private_key: Secret("jwt"),
-    public_key_id: requiredFor(
-      "jwt",
-      Schema.String.pipe(Schema.minLength(1, { message: () => "is required for client_type jwt" }))
-    )
+    private_key: neededField("jwt", Schema.Redacted(Needed("jwt"))),
+    public_key_id: neededField("jwt", Needed("jwt"))
   }
 }
 
