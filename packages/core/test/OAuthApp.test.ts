@@ -59,7 +59,7 @@ describe("OAuthApp", () => {
       const json = Schema.decodeUnknownSync(OAuthApp.ConsoleJson)({
         client_type: "web",
         client_id: "2",
-        client_secret: "s"
+        client_secret: "web-secret"
       })
       assert.isTrue(json.client_type === "web" && Redacted.isRedacted(json.client_secret))
       assert.notInclude(String(json.client_type === "web" ? json.client_secret : ""), "web-secret")
