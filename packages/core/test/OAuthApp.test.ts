@@ -54,8 +54,6 @@ describe("OAuthApp", () => {
         empty.message,
         "invalid configuration: private_key is required for client_type jwt; public_key_id is required for client_type jwt"
       )
-      // A pkce app needs no secret: a web app's fields on it are not asked for.
-      assert.strictEqual((yield* OAuthApp.fromJson({ client_type: "pkce", client_id: "4" }))._tag, "Pkce")
       const json = Schema.decodeUnknownSync(OAuthApp.ConsoleJson)({
         client_type: "web",
         client_id: "2",
