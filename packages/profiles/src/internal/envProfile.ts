@@ -48,19 +48,18 @@ const readSet: Effect.Effect<ReadonlyMap<Name, string>> = Effect.forEach(envName
   Effect.orDie
 )
 
-const configError = (field: string, description: string, hint: string) =>
-  new CozeError.ConfigError({ field, description, hint })
-
 const noCredential = (set: ReadonlyArray<string>) => {
   const web = set.filter((name) => name.startsWith("COZE_WEB_OAUTH_"))
-  return configError(
-    set.join(", "),
-    web.length > 0
-      ? `${web.join(", ")} ${web.length > 1 ? "are" : "is"} set, but a web app needs a server of its own to receive the code`
-      : `${set.join(", ")} ${set.length > 1 ? "are" : "is"} set, but no credential is`,
-    "set COZE_DEVICE_OAUTH_CLIENT_ID or COZE_PKCE_OAUTH_CLIENT_ID (a device or PKCE app of the same Coze app), " +
+  return new CozeError.ConfigError({
+    field: set.join(", "),
+    description:
+      web.length > 0
+        ? `${web.join(", ")} ${web.length > 1 ? "are" : "is"} set, but a web app needs a server of its own to receive the code`
+        : `${set.join(", ")} ${set.length > 1 ? "are" : "is"} set, but no credential is`,
+    hint:
+      "set COZE_DEVICE_OAUTH_CLIENT_ID or COZE_PKCE_OAUTH_CLIENT_ID (a device or PKCE app of the same Coze app), " +
       "COZE_JWT_OAUTH_* (a service app) or COZE_API_TOKEN (docs/mcp.md)"
-  )
+  })
 }
 
 interface Configured {
@@ -78,14 +77,22 @@ const configured = (
   load: <A>(config: Config.Config<A>) => Effect.Effect<A, CozeError.ConfigError>
 ): Option.Option<Effect.Effect<Configured, CozeError.ConfigError>> => {
   const none: Sources = {}
-  if (set.has("COZE_API_TOKEN"))
-    return Option.some(
-      Effect.map(load(Config.all({ token: TokenAuth.config, region: Region.config })), ({ region, token }) => ({
-        region,
-        app: { flow: "token", token: Option.some(token.token) },
+  const read = <A extends { readonly region?: Region.Region | undefined }>(
+    config: Config.Config<A>,
+    app: (options: A) => App
+  ) =>
+    Option.some(
+      Effect.map(load(config), (options) => ({
+        region: options.region ?? Region.com,
+        app: app(options),
         sources: none
       }))
     )
+  if (set.has("COZE_API_TOKEN"))
+    return read(Config.all({ token: TokenAuth.config, region: Region.config }), ({ token }) => ({
+      flow: "token",
+      token: Option.some(token.token)
+    }))
   if (set.has("COZE_JWT_OAUTH_CLIENT_ID"))
     return Option.some(
       Effect.gen(function* () {
@@ -101,21 +108,13 @@ const configured = (
       })
     )
   if (set.has("COZE_DEVICE_OAUTH_CLIENT_ID"))
-    return Option.some(
-      Effect.map(load(DeviceOAuth.config), ({ clientId, region }) => ({
-        region: region ?? Region.com,
-        app: { flow: "device", clientId },
-        sources: none
-      }))
-    )
+    return read(DeviceOAuth.config, ({ clientId }) => ({ flow: "device", clientId }))
   if (set.has("COZE_PKCE_OAUTH_CLIENT_ID"))
-    return Option.some(
-      Effect.map(load(PkceOAuth.config), ({ clientId, redirectUri, region }) => ({
-        region: region ?? Region.com,
-        app: { flow: "pkce", clientId, redirectUri: Option.fromNullable(redirectUri) },
-        sources: none
-      }))
-    )
+    return read(PkceOAuth.config, ({ clientId, redirectUri }) => ({
+      flow: "pkce",
+      clientId,
+      redirectUri: Option.fromNullable(redirectUri)
+    }))
   return Option.none()
 }
 
