@@ -30,7 +30,10 @@ export const parseCommandLine = (argv: ReadonlyArray<string>): CommandLine | { r
   let sandbox = false
   let readOnly = false
   for (let i = 0; i < argv.length; i++) {
-    const [flag, inline] = argv[i]!.split("=", 2) as [string, string | undefined]
+    const arg = argv[i] ?? ""
+    const equals = arg.indexOf("=")
+    const flag = equals === -1 ? arg : arg.slice(0, equals)
+    const inline = equals === -1 ? undefined : arg.slice(equals + 1)
     const value = () => inline ?? argv[++i]
     switch (flag) {
       case "--sandbox":

@@ -4,19 +4,25 @@
  * carries a secret.
  */
 import { isProfileError, type ProfileError } from "@coze-auth/profiles/ProfileError"
-import { Data } from "effect"
+import { Data, Predicate } from "effect"
+
+/** Marks the errors this app adds; `isToolError` checks it (and `ProfileError`'s), not a list of tags. */
+export const TypeId: unique symbol = Symbol.for("@coze-auth/mcp-server/ToolError")
+export type TypeId = typeof TypeId
 
 export class FlowUnavailable extends Data.TaggedError("FlowUnavailable")<{
   readonly profile: string
   readonly flow: string
   readonly reason: string
 }> {
+  readonly [TypeId]: TypeId = TypeId
   override get message() {
     return `Profile "${this.profile}" cannot log in with ${this.flow}: ${this.reason}`
   }
 }
 
 export class LoginDeclined extends Data.TaggedError("LoginDeclined")<{ readonly profile: string }> {
+  readonly [TypeId]: TypeId = TypeId
   override get message() {
     return `The user declined to open the login page for profile "${this.profile}"; call login again when they are ready`
   }
@@ -24,6 +30,7 @@ export class LoginDeclined extends Data.TaggedError("LoginDeclined")<{ readonly 
 
 /** A path `api_get` / `api_request` refuse before sending anything (architecture §5). */
 export class InvalidPath extends Data.TaggedError("InvalidPath")<{ readonly path: string; readonly reason: string }> {
+  readonly [TypeId]: TypeId = TypeId
   override get message() {
     const shown = this.path.length > 200 ? `${this.path.slice(0, 200)}…` : this.path
     return (
@@ -39,6 +46,7 @@ export class LoginRequired extends Data.TaggedError("LoginRequired")<{
   readonly tool: string
   readonly reason: string
 }> {
+  readonly [TypeId]: TypeId = TypeId
   override get message() {
     return (
       `${this.reason}: call the login tool (profile "${this.profile}"), have the user approve in their browser, ` +
@@ -52,6 +60,7 @@ export class SessionUnsupported extends Data.TaggedError("SessionUnsupported")<{
   readonly profile: string
   readonly flow: string
 }> {
+  readonly [TypeId]: TypeId = TypeId
   override get message() {
     return `session_name needs a JWT (service app) profile; profile "${this.profile}" is a ${this.flow} profile (see status)`
   }
@@ -65,14 +74,4 @@ export type ToolError =
   | LoginRequired
   | SessionUnsupported
 
-const tags: ReadonlySet<string> = new Set<Exclude<ToolError, ProfileError>["_tag"]>([
-  "FlowUnavailable",
-  "LoginDeclined",
-  "InvalidPath",
-  "LoginRequired",
-  "SessionUnsupported"
-])
-
-export const isToolError = (u: unknown): u is ToolError =>
-  isProfileError(u) ||
-  (typeof u === "object" && u !== null && "_tag" in u && typeof u._tag === "string" && tags.has(u._tag))
+export const isToolError = (u: unknown): u is ToolError => isProfileError(u) || Predicate.hasProperty(u, TypeId)

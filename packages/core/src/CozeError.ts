@@ -363,11 +363,20 @@ export const configErrorOf = (
  */
 export const fromConfigError = (error: EffectConfigError.ConfigError): ConfigError =>
   configErrorOf(
-    EffectConfigError.reduceWithContext(error, undefined, {
+    EffectConfigError.reduceWithContext<
+      undefined,
+      ReadonlyArray<{ readonly field: string; readonly message: string; readonly missing?: boolean }>
+    >(error, undefined, {
       andCase: (_, left, right) => [...left, ...right],
-      orCase: (_, left, right) => [...left, ...right],
+      // Neither of two alternatives is set (a key or its file): one setting at fault, naming the other.
+      orCase: (_, left, right) => {
+        const [first, ...rest] = [...left, ...right]
+        return first !== undefined && [first, ...rest].every((problem) => problem.missing)
+          ? [{ field: first.field, message: `is missing (or set ${rest.map(({ field }) => field).join(" or ")})` }]
+          : [...left, ...right]
+      },
       invalidDataCase: (_, path, message) => [{ field: path.join("_"), message }],
-      missingDataCase: (_, path) => [{ field: path.join("_"), message: "is missing" }],
+      missingDataCase: (_, path) => [{ field: path.join("_"), message: "is missing", missing: true }],
       sourceUnavailableCase: (_, path, message) => [{ field: path.join("_"), message }],
       unsupportedCase: (_, path, message) => [{ field: path.join("_"), message }]
     })

@@ -6,14 +6,13 @@
  *
  * @since 0.1.0
  */
-import { FileSystem, type HttpClient } from "@effect/platform"
-import { Config, Context, Effect, Either, Layer, Option, Redacted } from "effect"
-import { CompactSign } from "jose"
-import { ConfigError, type CozeError } from "./CozeError.js"
+import type { HttpClient } from "@effect/platform"
+import { Config, Context, Effect, type Either, Layer, type Redacted } from "effect"
+import type { ConfigError, CozeError } from "./CozeError.js"
 import { Grant, type TransformClient } from "./Dialect.js"
 import { layerConfig as flowLayerConfig, makeClient } from "./internal/flow.js"
-import { notRsaKey, pkcs8Of } from "./internal/pem.js"
-import { randomBase64urlSync } from "./internal/random.js"
+import * as key from "./internal/jwtKey.js"
+import * as internal from "./internal/jwtSigner.js"
 import * as Region from "./Region.js"
 import { retryTransient } from "./Retry.js"
 import type { Scope } from "./Scope.js"
@@ -104,7 +103,7 @@ export class JwtOAuth extends Context.Tag("@coze-auth/core/JwtOAuth")<JwtOAuth, 
  * @since 0.1.0
  * @category Constants
  */
-export const jwtLifetimeSeconds = 600
+export const jwtLifetimeSeconds: number = internal.jwtLifetimeSeconds
 
 /**
  * @since 0.1.0
@@ -130,8 +129,6 @@ export type Signer = (claims?: {
   readonly sessionName?: string | undefined
   readonly sessionContext?: SessionContext | undefined
 }) => Effect.Effect<Redacted.Redacted<string>>
-
-const privateKeySetting = "COZE_JWT_OAUTH_PRIVATE_KEY"
 
 /**
  * The protected header of every JWT: `{ alg: "RS256", typ: "JWT", kid }`.
@@ -159,8 +156,6 @@ export interface JwtSignerService {
   ) => Effect.Effect<(payload: string) => Effect.Effect<string>, unknown>
 }
 
-const utf8 = new TextEncoder()
-
 /**
  * RS256 with jose over WebCrypto: runs in Node, browsers and edge runtimes. `CompactSign` under a header
  * given once; `SignJWT` would copy and re-validate the claims on every call.
@@ -168,25 +163,7 @@ const utf8 = new TextEncoder()
  * @since 0.1.0
  * @category Signers
  */
-export const webCryptoSigner: JwtSignerService = {
-  importKey: (pkcs8, header) =>
-    Effect.map(
-      Effect.tryPromise(() =>
-        globalThis.crypto.subtle.importKey(
-          "pkcs8",
-          Uint8Array.from(pkcs8),
-          { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" },
-          false,
-          ["sign"]
-        )
-      ),
-      (key) => {
-        const protectedHeader = { ...header }
-        return (payload) =>
-          Effect.promise(() => new CompactSign(utf8.encode(payload)).setProtectedHeader(protectedHeader).sign(key))
-      }
-    )
-}
+export const webCryptoSigner: JwtSignerService = internal.webCryptoSigner
 
 /**
  * The signer `JwtOAuth` uses: `webCryptoSigner` unless another is provided (`NodeJwtSigner.layer` from
@@ -210,28 +187,7 @@ export const makeSigner = (options: {
   readonly privateKey: Redacted.Redacted<string>
   readonly publicKeyId: string
   readonly region?: Region.Region | undefined
-}): Effect.Effect<Signer, ConfigError> =>
-  Effect.gen(function* () {
-    const pkcs8 = yield* pkcs8Of(options.privateKey, privateKeySetting)
-    const signer = yield* JwtSigner
-    const header: JwtHeader = Object.freeze({ alg: "RS256", typ: "JWT", kid: options.publicKeyId })
-    const sign = yield* Effect.mapError(signer.importKey(pkcs8, header), () => notRsaKey(privateKeySetting))
-    const audience = Region.jwtAudience(options.region ?? Region.com)
-    const payloadAt = (issuedAt: number, claims: Parameters<Signer>[0] = {}): string =>
-      JSON.stringify({
-        ...(claims.sessionName === undefined ? {} : { session_name: claims.sessionName }),
-        ...(claims.sessionContext === undefined ? {} : { session_context: claims.sessionContext }),
-        iss: options.clientId,
-        aud: audience,
-        iat: issuedAt,
-        exp: issuedAt + jwtLifetimeSeconds,
-        jti: randomBase64urlSync(32)
-      })
-    return (claims) =>
-      Effect.clockWith((clock) =>
-        Effect.map(sign(payloadAt(Math.floor(clock.unsafeCurrentTimeMillis() / 1000), claims)), Redacted.make)
-      )
-  })
+}): Effect.Effect<Signer, ConfigError> => Effect.flatMap(JwtSigner, (signer) => internal.makeSigner(options, signer))
 
 const clampDuration = (seconds: number): Effect.Effect<number> =>
   seconds > maxDurationSeconds
@@ -295,16 +251,7 @@ export type KeySource = Either.Either<Redacted.Redacted<string>, { readonly path
  * @category Config
  */
 export const config: Config.Config<Omit<Options, "privateKey"> & { readonly privateKey: KeySource }> = Config.all({
-  clientId: Config.nonEmptyString("COZE_JWT_OAUTH_CLIENT_ID"),
-  publicKeyId: Config.nonEmptyString("COZE_JWT_OAUTH_PUBLIC_KEY_ID"),
-  privateKey: Config.nonEmptyString(privateKeySetting).pipe(
-    Config.map((pem): KeySource => Either.right(Redacted.make(pem))),
-    Config.orElse(() =>
-      Config.nonEmptyString("COZE_JWT_OAUTH_PRIVATE_KEY_FILE_PATH").pipe(
-        Config.map((path): KeySource => Either.left({ path }))
-      )
-    )
-  ),
+  ...key.config,
   region: Region.config
 })
 
@@ -314,28 +261,7 @@ export const config: Config.Config<Omit<Options, "privateKey"> & { readonly priv
  * @since 0.1.0
  * @category Constructors
  */
-export const readKey = (source: KeySource): Effect.Effect<Redacted.Redacted<string>, ConfigError> =>
-  Either.match(source, {
-    onRight: Effect.succeed,
-    onLeft: ({ path }) =>
-      Effect.gen(function* () {
-        const setting = "COZE_JWT_OAUTH_PRIVATE_KEY_FILE_PATH"
-        const fs = yield* Effect.serviceOption(FileSystem.FileSystem)
-        if (Option.isNone(fs)) {
-          return yield* new ConfigError({
-            description: `${setting} is set but no FileSystem is provided to read it`,
-            field: setting,
-            hint: "provide NodeFileSystem.layer (or set COZE_JWT_OAUTH_PRIVATE_KEY)"
-          })
-        }
-        const unreadable = (reason: string) =>
-          new ConfigError({ description: `${setting}: cannot read ${path} (${reason})`, field: setting })
-        const pem = yield* Effect.mapError(fs.value.readFileString(path), (error) =>
-          unreadable(error._tag === "SystemError" ? error.reason : "bad argument")
-        )
-        return Redacted.make(pem)
-      })
-  })
+export const readKey: (source: KeySource) => Effect.Effect<Redacted.Redacted<string>, ConfigError> = key.readKey
 
 /**
  * @since 0.1.0

@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import { Data, Effect, Either, ParseResult, Redacted, Schema } from "effect"
+import { Data, Effect, Either, ParseResult, Predicate, type Redacted, Schema } from "effect"
 import { type ConfigError, configErrorOf } from "./CozeError.js"
 import * as Region from "./Region.js"
 
@@ -40,35 +40,62 @@ export const OAuthApp = Data.taggedEnum<OAuthApp>()
  */
 const BaseUrl = (role: "api" | "www") => Schema.String.pipe(Schema.filter((url) => Region.baseUrlProblem(url, role)))
 
+/** What a field only some client types carry says when it is missing or empty. */
+const neededBy = (type: string) => () => `is required for client_type ${type}`
+
+const Needed = (type: string) => Schema.String.pipe(Schema.minLength(1, { message: neededBy(type) }))
+
+const neededField = <S extends Schema.Schema.Any>(type: string, schema: S) =>
+  Schema.propertySignature(schema).annotations({ missingMessage: neededBy(type) })
+
 /**
- * The console's JSON, as downloaded.
+ * The fields every client type has.
  *
  * @since 0.1.0
  * @category Schemas
  */
-export const ConsoleJson = Schema.Struct({
-  client_type: Schema.Literal("web", "pkce", "device", "jwt"),
+export const commonFields = {
   client_id: Schema.NonEmptyString,
-  client_secret: Schema.optional(Schema.String),
-  private_key: Schema.optional(Schema.String),
-  public_key_id: Schema.optional(Schema.String),
   coze_api_base: Schema.optional(BaseUrl("api")),
   coze_www_base: Schema.optional(BaseUrl("www"))
-})
+}
+
+/**
+ * The fields of each client type on top of `commonFields`: its `client_type` and what its flow needs.
+ *
+ * @since 0.1.0
+ * @category Schemas
+ */
+export const typeFields = {
+  // Secrets are `Redacted` from the moment they are decoded.
+  web: { client_type: Schema.Literal("web"), client_secret: neededField("web", Schema.Redacted(Needed("web"))) },
+  pkce: { client_type: Schema.Literal("pkce") },
+  device: { client_type: Schema.Literal("device") },
+  jwt: {
+    client_type: Schema.Literal("jwt"),
+    private_key: neededField("jwt", Schema.Redacted(Needed("jwt"))),
+    public_key_id: neededField("jwt", Needed("jwt"))
+  }
+}
+
+/**
+ * The console's JSON, as downloaded: one member per `client_type`, each requiring what its flow needs.
+ *
+ * @since 0.1.0
+ * @category Schemas
+ */
+export const ConsoleJson = Schema.Union(
+  Schema.Struct({ ...commonFields, ...typeFields.web }),
+  Schema.Struct({ ...commonFields, ...typeFields.pkce }),
+  Schema.Struct({ ...commonFields, ...typeFields.device }),
+  Schema.Struct({ ...commonFields, ...typeFields.jwt })
+)
 
 /**
  * @since 0.1.0
  * @category Models
  */
 export type ConsoleJson = typeof ConsoleJson.Type
-
-/** Fields each client type needs on top of `client_id`. */
-const required: Record<ConsoleJson["client_type"], ReadonlyArray<keyof ConsoleJson>> = {
-  web: ["client_secret"],
-  pkce: [],
-  device: [],
-  jwt: ["private_key", "public_key_id"]
-}
 
 type Problem = { readonly field: string; readonly message: string }
 
@@ -99,7 +126,7 @@ const schemaProblems = (
     const field = issue.path.join(".") || "(root)"
     const message =
       issue._tag === "Missing"
-        ? "is missing"
+        ? issue.message // "is missing", or which client type requires it
         : ownMessage(issue)
           ? issue.message
           : (malformed?.[field] ?? (field === "(root)" ? "is not a JSON object" : "is malformed"))
@@ -108,68 +135,24 @@ const schemaProblems = (
   return Array.from(byField, ([field, message]) => ({ field, message }))
 }
 
-const isObject = (input: unknown): input is Record<string, unknown> =>
-  typeof input === "object" && input !== null && !Array.isArray(input)
-
-/** Missing per-type fields, judged on the raw input so they add to the schema's problems (moot if the type is wrong). */
-const typeProblems = (input: Record<string, unknown>, found: ReadonlyArray<Problem>): ReadonlyArray<Problem> => {
-  const type = input.client_type
-  if (typeof type !== "string" || !(type in required) || found.some(({ field }) => field === "client_type")) return []
-  return required[type as ConsoleJson["client_type"]]
-    .filter((field) => typeof input[field] !== "string" || input[field] === "")
-    .map((field) => ({ field, message: `is required for client_type ${type}` }))
-}
-
 const toApp = (json: ConsoleJson): OAuthApp => {
   const region = Region.fromApiBase(json.coze_api_base ?? Region.com.apiBase, json.coze_www_base)
   const clientId = json.client_id
   switch (json.client_type) {
     case "web":
-      return OAuthApp.Web({ clientId, clientSecret: Redacted.make(json.client_secret ?? ""), region })
+      return OAuthApp.Web({ clientId, clientSecret: json.client_secret, region })
     case "pkce":
       return OAuthApp.Pkce({ clientId, region })
     case "device":
       return OAuthApp.Device({ clientId, region })
     case "jwt":
-      return OAuthApp.Jwt({
-        clientId,
-        privateKey: Redacted.make(json.private_key ?? ""),
-        publicKeyId: json.public_key_id ?? "",
-        region
-      })
+      return OAuthApp.Jwt({ clientId, privateKey: json.private_key, publicKeyId: json.public_key_id, region })
   }
 }
 
-const parse = (text: string): Either.Either<unknown, ReadonlyArray<Problem>> =>
-  Either.try({
-    try: () => JSON.parse(text) as unknown,
-    catch: () => [{ field: "(root)", message: "is not valid JSON" }]
-  })
+const parseJson = Schema.decodeUnknownEither(Schema.parseJson())
 
-const decodeChecked = <A, I>(
-  schema: Schema.Schema<A, I>,
-  input: string | unknown,
-  options: DecodeOptions | undefined,
-  moreProblems: (value: Record<string, unknown>, found: ReadonlyArray<Problem>) => ReadonlyArray<Problem>
-): Effect.Effect<A, ConfigError> =>
-  Effect.gen(function* () {
-    const value = typeof input === "string" ? yield* parse(input) : input
-    if (!isObject(value)) return yield* Either.left([{ field: "(root)", message: "is not a JSON object" }])
-    const decoded = Schema.decodeUnknownEither(schema, { errors: "all" })(value)
-    const found = Either.isLeft(decoded) ? schemaProblems(decoded.left, options?.malformed) : []
-    const problems = [...found, ...moreProblems(value, found)]
-    if (problems.length > 0 || Either.isLeft(decoded)) return yield* Either.left(problems)
-    return decoded.right
-  }).pipe(
-    Effect.mapError((problems) => {
-      const at = options?.at
-      return configErrorOf(
-        at === undefined
-          ? problems
-          : problems.map(({ field, message }) => ({ field: field === "(root)" ? at : `${at}.${field}`, message }))
-      )
-    })
-  )
+const notValidJson: ReadonlyArray<Problem> = [{ field: "(root)", message: "is not valid JSON" }]
 
 /**
  * Decodes any JSON object (text or parsed) with `schema`, failing the way `fromJson` does: one `ConfigError`
@@ -181,32 +164,22 @@ const decodeChecked = <A, I>(
 export const decodeJson =
   <A, I>(schema: Schema.Schema<A, I>, options?: DecodeOptions) =>
   (input: string | unknown): Effect.Effect<A, ConfigError> =>
-    decodeChecked(schema, input, options, () => [])
-
-/**
- * Loads an extension of the console's JSON: `schema` is `ConsoleJson`'s fields plus fields of the caller's (a
- * profiles file adds `region`, say), maybe narrowing one (`client_type`). Checked like `fromJson`, in one pass
- * with one `ConfigError`; succeeds with the app and everything decoded.
- *
- * @since 0.1.0
- * @category Constructors
- */
-export const fromJsonWith =
-  <A extends ConsoleJson, I>(schema: Schema.Schema<A, I>, options?: DecodeOptions) =>
-  (input: string | unknown): Effect.Effect<readonly [AppOf<A["client_type"]>, A], ConfigError> =>
-    Effect.map(
-      decodeChecked(schema, input, options, typeProblems),
-      // `toApp` makes the variant named by `client_type`, so a narrowed type gives a narrowed app.
-      (json) => [toApp(json) as AppOf<A["client_type"]>, json] as const
+    Effect.gen(function* () {
+      const value = typeof input === "string" ? yield* Either.mapLeft(parseJson(input), () => notValidJson) : input
+      if (!Predicate.isRecord(value)) return yield* Either.left([{ field: "(root)", message: "is not a JSON object" }])
+      return yield* Either.mapLeft(Schema.decodeUnknownEither(schema, { errors: "all" })(value), (error) =>
+        schemaProblems(error, options?.malformed)
+      )
+    }).pipe(
+      Effect.mapError((problems) => {
+        const at = options?.at
+        return configErrorOf(
+          at === undefined
+            ? problems
+            : problems.map(({ field, message }) => ({ field: field === "(root)" ? at : `${at}.${field}`, message }))
+        )
+      })
     )
-
-/**
- * The app a `client_type` loads as: `"jwt"` gives `Jwt`, and so on.
- *
- * @since 0.1.0
- * @category Models
- */
-export type AppOf<Type extends ConsoleJson["client_type"]> = Extract<OAuthApp, { readonly _tag: Capitalize<Type> }>
 
 const consoleOptions: DecodeOptions = { malformed: { client_type: "must be one of web, pkce, device, jwt" } }
 
@@ -217,4 +190,4 @@ const consoleOptions: DecodeOptions = { malformed: { client_type: "must be one o
  * @category Constructors
  */
 export const fromJson = (input: string | unknown): Effect.Effect<OAuthApp, ConfigError> =>
-  Effect.map(fromJsonWith(ConsoleJson, consoleOptions)(input), ([app]) => app)
+  Effect.map(decodeJson(ConsoleJson, consoleOptions)(input), toApp)

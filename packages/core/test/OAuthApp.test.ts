@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Redacted } from "effect"
+import { Effect, Redacted, Schema } from "effect"
 import * as OAuthApp from "../src/OAuthApp.js"
 import * as Region from "../src/Region.js"
 
@@ -42,6 +42,25 @@ describe("OAuthApp", () => {
       assert.include(type.message, "client_type must be one of web, pkce, device, jwt")
       assert.include((yield* Effect.flip(OAuthApp.fromJson("{oops"))).message, "not valid JSON")
       assert.include((yield* Effect.flip(OAuthApp.fromJson("[1]"))).message, "not a JSON object")
+    })
+  )
+
+  it.effect("decodes as a union on client_type: each type's own fields required, its secrets Redacted", () =>
+    Effect.gen(function* () {
+      const empty = yield* Effect.flip(
+        OAuthApp.fromJson({ client_type: "jwt", client_id: "1", private_key: "", public_key_id: "" })
+      )
+      assert.strictEqual(
+        empty.message,
+        "invalid configuration: private_key is required for client_type jwt; public_key_id is required for client_type jwt"
+      )
+      const json = Schema.decodeUnknownSync(OAuthApp.ConsoleJson)({
+        client_type: "web",
+        client_id: "2",
+        client_secret: "web-secret"
+      })
+      assert.isTrue(json.client_type === "web" && Redacted.isRedacted(json.client_secret))
+      assert.notInclude(String(json.client_type === "web" ? json.client_secret : ""), "web-secret")
     })
   )
 

@@ -45,7 +45,7 @@ export interface DemoApps {
  * @since 0.1.0
  * @category Constants
  */
-export const redirectUris: ReadonlyArray<string> = [
+export const redirectUris: readonly [string, ...Array<string>] = [
   "http://127.0.0.1/callback",
   "http://localhost/callback",
   "http://127.0.0.1/oauth/callback"
@@ -68,7 +68,7 @@ const generateRsaKeyPair = Effect.sync(() =>
 export const seed: Effect.Effect<DemoApps, never, EmulatorClient> = Effect.gen(function* () {
   const emulator = yield* EmulatorClient
   const bases = { coze_api_base: emulator.url, coze_www_base: emulator.url }
-  const redirect_uri = redirectUris[0]!
+  const [redirect_uri] = redirectUris
   const keys = yield* generateRsaKeyPair
 
   const web = yield* emulator.createApp({ type: "web", name: "Demo web app", redirect_uris: redirectUris })

@@ -6,7 +6,21 @@
  */
 import { Predicate, Schema } from "effect"
 
-const TypeId = "@coze-auth/profiles/ProfileError"
+const prefix = "@coze-auth/profiles/ProfileError"
+
+/**
+ * Marks every `ProfileError`: `isProfileError` checks it, not the tag.
+ *
+ * @since 0.1.0
+ * @category Type Ids
+ */
+export const TypeId: unique symbol = Symbol.for(prefix)
+
+/**
+ * @since 0.1.0
+ * @category Type Ids
+ */
+export type TypeId = typeof TypeId
 
 /**
  * No profile of that name is configured.
@@ -14,10 +28,12 @@ const TypeId = "@coze-auth/profiles/ProfileError"
  * @since 0.1.0
  * @category Errors
  */
-export class UnknownProfile extends Schema.TaggedError<UnknownProfile>(`${TypeId}/UnknownProfile`)("UnknownProfile", {
+export class UnknownProfile extends Schema.TaggedError<UnknownProfile>(`${prefix}/UnknownProfile`)("UnknownProfile", {
   profile: Schema.String,
   known: Schema.Array(Schema.String)
 }) {
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
   override get message() {
     return this.known.length === 0
       ? `No profile "${this.profile}": no Coze profile is configured; set the COZE_* variables or write profiles.json (docs/mcp.md)`
@@ -31,9 +47,11 @@ export class UnknownProfile extends Schema.TaggedError<UnknownProfile>(`${TypeId
  * @since 0.1.0
  * @category Errors
  */
-export class NotRefreshable extends Schema.TaggedError<NotRefreshable>(`${TypeId}/NotRefreshable`)("NotRefreshable", {
+export class NotRefreshable extends Schema.TaggedError<NotRefreshable>(`${prefix}/NotRefreshable`)("NotRefreshable", {
   profile: Schema.String
 }) {
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
   override get message() {
     return (
       `Profile "${this.profile}" uses a static token (PAT or SAT), which cannot be refreshed; ` +
@@ -48,11 +66,8 @@ export class NotRefreshable extends Schema.TaggedError<NotRefreshable>(`${TypeId
  */
 export type ProfileError = UnknownProfile | NotRefreshable
 
-const tags: ReadonlySet<string> = new Set<ProfileError["_tag"]>(["UnknownProfile", "NotRefreshable"])
-
 /**
  * @since 0.1.0
  * @category Guards
  */
-export const isProfileError = (u: unknown): u is ProfileError =>
-  Predicate.hasProperty(u, "_tag") && typeof u._tag === "string" && tags.has(u._tag)
+export const isProfileError = (u: unknown): u is ProfileError => Predicate.hasProperty(u, TypeId)

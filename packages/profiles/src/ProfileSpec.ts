@@ -18,13 +18,12 @@
  * @since 0.1.0
  */
 
-import * as path from "node:path"
-import * as CozeError from "@coze-auth/core/CozeError"
-import * as OAuthApp from "@coze-auth/core/OAuthApp"
-import * as Region from "@coze-auth/core/Region"
-import { FileSystem } from "@effect/platform"
-import { Config, Effect, Either, Option, Predicate, Redacted, Schema } from "effect"
-import * as Problems from "./internal/problems.js"
+import type * as CozeError from "@coze-auth/core/CozeError"
+import type * as Region from "@coze-auth/core/Region"
+import type { FileSystem } from "@effect/platform"
+import { Effect, Either, Option, type Redacted } from "effect"
+import * as env from "./internal/envProfile.js"
+import * as file from "./internal/fileProfile.js"
 
 /**
  * @since 0.1.0
@@ -102,22 +101,7 @@ export const defaultName = "default"
  * @since 0.1.0
  * @category Models
  */
-export const fileName = "profiles.json"
-
-const configError = (field: string, description: string, hint?: string) =>
-  new CozeError.ConfigError({ field, description, ...(hint === undefined ? {} : { hint }) })
-
-const readKeyFile = (file: string, field: string) =>
-  FileSystem.FileSystem.pipe(
-    Effect.flatMap((fs) => fs.readFileString(file)),
-    Effect.mapError((error) =>
-      configError(
-        field,
-        `${field}: cannot read the private key file ${file}${error._tag === "SystemError" ? ` (${error.reason})` : ""}`,
-        "check the path and its permissions"
-      )
-    )
-  )
+export const fileName: string = file.fileName
 
 /**
  * What is wrong with a profile name, `undefined` when nothing: any name a user can type is fine (CJK, spaces
@@ -126,111 +110,13 @@ const readKeyFile = (file: string, field: string) =>
  * @since 0.1.0
  * @category Utils
  */
-export const nameProblem = (name: string): string | undefined => {
-  if (name === "") return "is empty"
-  if (/\p{Cc}/u.test(name)) return "contains a control character"
-  if (name.trim() !== name) return "starts or ends with a space"
-  if ([...name].length > 64) return "is longer than 64 characters"
-  return undefined
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// The default profile, from the environment
-
-/** An empty variable (`COZE_X=` left in a client's config) counts as unset. */
-const setting = (name: string) => Config.option(Config.string(name)).pipe(Config.map(Option.filter((v) => v !== "")))
-
-const envNames = [
-  "COZE_API_TOKEN",
-  "COZE_API_BASE",
-  "COZE_WWW_BASE",
-  "COZE_WEB_OAUTH_CLIENT_ID",
-  "COZE_WEB_OAUTH_CLIENT_SECRET",
-  "COZE_WEB_OAUTH_REDIRECT_URI",
-  "COZE_PKCE_OAUTH_CLIENT_ID",
-  "COZE_PKCE_OAUTH_REDIRECT_URI",
-  "COZE_DEVICE_OAUTH_CLIENT_ID",
-  "COZE_JWT_OAUTH_CLIENT_ID",
-  "COZE_JWT_OAUTH_PRIVATE_KEY",
-  "COZE_JWT_OAUTH_PRIVATE_KEY_FILE_PATH",
-  "COZE_JWT_OAUTH_PUBLIC_KEY_ID"
-] as const
-
-type Env = Readonly<Record<(typeof envNames)[number], Option.Option<string>>>
-
-const readEnv: Effect.Effect<Env, CozeError.ConfigError> = Effect.mapError(
-  Config.all(
-    Object.fromEntries(envNames.map((name) => [name, setting(name)])) as Record<
-      (typeof envNames)[number],
-      Config.Config<Option.Option<string>>
-    >
-  ),
-  CozeError.fromConfigError
-)
-
-const regionFromEnv = Effect.mapError(Region.config, CozeError.fromConfigError)
-
-const noCredential = (set: ReadonlyArray<string>) => {
-  const web = set.filter((name) => name.startsWith("COZE_WEB_OAUTH_"))
-  return configError(
-    set.join(", "),
-    web.length > 0
-      ? `${web.join(", ")} ${web.length > 1 ? "are" : "is"} set, but a web app needs a server of its own to receive the code`
-      : `${set.join(", ")} ${set.length > 1 ? "are" : "is"} set, but no credential is`,
-    "set COZE_DEVICE_OAUTH_CLIENT_ID or COZE_PKCE_OAUTH_CLIENT_ID (a device or PKCE app of the same Coze app), " +
-      "COZE_JWT_OAUTH_* (a service app) or COZE_API_TOKEN (docs/mcp.md)"
-  )
-}
-
-const keyIdFromEnv = (env: Env) =>
-  Option.match(env.COZE_JWT_OAUTH_PUBLIC_KEY_ID, {
-    onSome: Effect.succeed,
-    onNone: () =>
-      configError(
-        "COZE_JWT_OAUTH_PUBLIC_KEY_ID",
-        "COZE_JWT_OAUTH_PUBLIC_KEY_ID is not set",
-        "set COZE_JWT_OAUTH_PUBLIC_KEY_ID to the key's id from the Coze console"
-      )
-  })
-
-const keyFromEnv = (env: Env): Effect.Effect<Redacted.Redacted, CozeError.ConfigError, FileSystem.FileSystem> =>
-  Option.match(env.COZE_JWT_OAUTH_PRIVATE_KEY, {
-    onSome: (pem) => Effect.succeed(Redacted.make(pem)),
-    onNone: () =>
-      Option.match(env.COZE_JWT_OAUTH_PRIVATE_KEY_FILE_PATH, {
-        onSome: (file) => Effect.map(readKeyFile(file, "COZE_JWT_OAUTH_PRIVATE_KEY_FILE_PATH"), Redacted.make),
-        onNone: () =>
-          configError(
-            "COZE_JWT_OAUTH_PRIVATE_KEY",
-            "the JWT app has no private key",
-            "set COZE_JWT_OAUTH_PRIVATE_KEY or COZE_JWT_OAUTH_PRIVATE_KEY_FILE_PATH"
-          )
-      })
-  })
-
-/** The flow's settings from the env: every missing one reported together. */
-const appFromEnv = (env: Env): Effect.Effect<Option.Option<App>, CozeError.ConfigError, FileSystem.FileSystem> => {
-  if (Option.isSome(env.COZE_API_TOKEN))
-    return Effect.succeedSome({ flow: "token", token: Option.some(Redacted.make(env.COZE_API_TOKEN.value)) })
-  const jwtClientId = env.COZE_JWT_OAUTH_CLIENT_ID
-  if (Option.isSome(jwtClientId))
-    return Effect.map(
-      Problems.both(keyIdFromEnv(env), keyFromEnv(env)),
-      ([publicKeyId, privateKey]): Option.Option<App> =>
-        Option.some({ flow: "jwt", clientId: jwtClientId.value, privateKey, publicKeyId })
-    )
-  const device = Option.map(env.COZE_DEVICE_OAUTH_CLIENT_ID, (clientId): App => ({ flow: "device", clientId }))
-  const pkce = Option.map(
-    env.COZE_PKCE_OAUTH_CLIENT_ID,
-    (clientId): App => ({ flow: "pkce", clientId, redirectUri: env.COZE_PKCE_OAUTH_REDIRECT_URI })
-  )
-  return Effect.succeed(Option.orElse(device, () => pkce))
-}
+export const nameProblem: (name: string) => string | undefined = file.nameProblem
 
 /**
  * The default profile from the Coze env vars: `None` when none is set, else the profile or why it is broken.
  * Which variables are set decides the flow, in this order: `COZE_API_TOKEN`, `COZE_JWT_OAUTH_*`,
- * `COZE_DEVICE_OAUTH_CLIENT_ID`, `COZE_PKCE_OAUTH_*`. A variable set without a credential to go with it (only
+ * `COZE_DEVICE_OAUTH_CLIENT_ID`, `COZE_PKCE_OAUTH_*`; that flow's own `config` reads them, so a bad setting is
+ * reported as the flow's `layerConfig` reports it. A variable set without a credential to go with it (only
  * `COZE_WEB_OAUTH_*`, only `COZE_API_BASE`) is an error, not a silent "nothing configured".
  *
  * @since 0.1.0
@@ -240,167 +126,7 @@ export const fromEnv: Effect.Effect<
   Option.Option<Either.Either<ProfileSpec, Broken>>,
   never,
   FileSystem.FileSystem
-> = Effect.gen(function* () {
-  const env = yield* readEnv.pipe(Effect.orDie)
-  const set = envNames.filter((name) => Option.isSome(env[name]))
-  if (set.length === 0) return Option.none()
-  const broken = (error: CozeError.ConfigError): Broken => ({
-    name: defaultName,
-    origin: "env",
-    error: Problems.attribute(defaultName, error, {})
-  })
-  const loaded = yield* Effect.either(Problems.both(regionFromEnv, appFromEnv(env)))
-  if (Either.isLeft(loaded)) return Option.some(Either.left(broken(loaded.left)))
-  const [region, app] = loaded.right
-  if (Option.isNone(app)) return Option.some(Either.left(broken(noCredential(set))))
-  // A key read from a file: the flow's check of "COZE_JWT_OAUTH_PRIVATE_KEY" is about the file's content.
-  const sources: Sources =
-    Option.isNone(env.COZE_JWT_OAUTH_PRIVATE_KEY) && Option.isSome(env.COZE_JWT_OAUTH_PRIVATE_KEY_FILE_PATH)
-      ? { COZE_JWT_OAUTH_PRIVATE_KEY: "COZE_JWT_OAUTH_PRIVATE_KEY_FILE_PATH" }
-      : {}
-  return Option.some(Either.right({ name: defaultName, region, app: app.value, origin: "env", sources }))
-})
-
-// ---------------------------------------------------------------------------------------------------------------
-// More profiles, from profiles.json
-
-const isDefault = { default: Schema.optional(Schema.Boolean) }
-
-/** An app entry: the console's JSON (core's schema and checks) plus what a profile adds. */
-const AppEntry = Schema.Struct({
-  ...OAuthApp.ConsoleJson.fields,
-  // A web app needs a server of its own to receive the code; the pkce app of the same Coze app does the job here.
-  client_type: Schema.Literal("device", "pkce", "jwt"),
-  region: Schema.optional(Schema.Literal("com", "cn")),
-  redirect_uri: Schema.optional(Schema.String),
-  private_key_file: Schema.optional(Schema.String),
-  ...isDefault
-})
-
-/** A static token, named by the environment variable that holds it (the file keeps no secret), or stored. */
-const TokenEntry = Schema.Struct({
-  client_type: Schema.Literal("token"),
-  token_env: Schema.optional(Schema.String.pipe(Schema.pattern(/^[A-Za-z_][A-Za-z0-9_]*$/))),
-  region: AppEntry.fields.region,
-  coze_api_base: AppEntry.fields.coze_api_base,
-  coze_www_base: AppEntry.fields.coze_www_base,
-  ...isDefault
-})
-
-const ProfilesFile = Schema.Record({ key: Schema.String, value: Schema.Unknown })
-
-const malformed = {
-  client_type: "must be one of device, pkce, jwt, token (a web app's pkce or device app does the job here)",
-  region: "must be com or cn",
-  default: "must be true or false",
-  token_env: "must be an environment variable's name"
-}
-
-/** `coze_api_base` wins over the `region` shorthand; coze.com when neither is given. */
-const regionOf = (entry: Pick<typeof AppEntry.Type, "region" | "coze_api_base" | "coze_www_base">): Region.Region =>
-  entry.coze_api_base !== undefined
-    ? Region.fromApiBase(entry.coze_api_base, entry.coze_www_base)
-    : entry.region === "cn"
-      ? Region.cn
-      : Region.com
-
-/**
- * `private_key_file` stands in for `private_key`: read first, so the console's checks see a key. An unreadable
- * file still lets the entry be decoded (with a stand-in key), so its other faults are reported too.
- */
-const withKeyFile = (
-  entry: unknown,
-  at: string,
-  home: string
-): Effect.Effect<readonly [unknown, Option.Option<CozeError.ConfigError>], never, FileSystem.FileSystem> => {
-  if (!Predicate.isRecord(entry) || typeof entry.private_key_file !== "string" || entry.private_key !== undefined)
-    return Effect.succeed([entry, Option.none()])
-  const file = path.resolve(home, entry.private_key_file)
-  return readKeyFile(file, `${at}.private_key_file`).pipe(
-    Effect.map((private_key) => [{ ...entry, private_key }, Option.none()] as const),
-    Effect.catchAll((error) => Effect.succeed([{ ...entry, private_key: "unread" }, Option.some(error)] as const))
-  )
-}
-
-const appOf = (app: OAuthApp.AppOf<typeof AppEntry.Type.client_type>, entry: typeof AppEntry.Type): App => {
-  switch (app._tag) {
-    case "Device":
-      return { flow: "device", clientId: app.clientId }
-    case "Pkce":
-      return { flow: "pkce", clientId: app.clientId, redirectUri: Option.fromNullable(entry.redirect_uri) }
-    case "Jwt":
-      return { flow: "jwt", clientId: app.clientId, privateKey: app.privateKey, publicKeyId: app.publicKeyId }
-  }
-}
-
-/** Core's env var names, as this entry's fields: what the flows' own checks say is reworded with them. */
-const sourcesOf = (at: string, entry: unknown): Sources => {
-  const keyFile = Predicate.isRecord(entry) && typeof entry.private_key_file === "string"
-  return {
-    COZE_API_BASE: `${at}.coze_api_base`,
-    COZE_WWW_BASE: `${at}.coze_www_base`,
-    COZE_JWT_OAUTH_CLIENT_ID: `${at}.client_id`,
-    COZE_DEVICE_OAUTH_CLIENT_ID: `${at}.client_id`,
-    COZE_PKCE_OAUTH_CLIENT_ID: `${at}.client_id`,
-    COZE_JWT_OAUTH_PUBLIC_KEY_ID: `${at}.public_key_id`,
-    COZE_JWT_OAUTH_PRIVATE_KEY: `${at}.${keyFile ? "private_key_file" : "private_key"}`,
-    COZE_PKCE_OAUTH_REDIRECT_URI: `${at}.redirect_uri`
-  }
-}
-
-interface Entry {
-  readonly spec: ProfileSpec
-  readonly isDefault: boolean
-}
-
-const entryOf = (
-  name: string,
-  entry: unknown,
-  home: string
-): Effect.Effect<Entry, CozeError.ConfigError, FileSystem.FileSystem> => {
-  const at = `${fileName}: ${name}`
-  const options = { at, malformed }
-  const sources = sourcesOf(at, entry)
-  if (Predicate.isRecord(entry) && entry.client_type === "token")
-    return Effect.gen(function* () {
-      const decoded = yield* OAuthApp.decodeJson(TokenEntry, options)(entry)
-      const token = yield* Option.match(Option.fromNullable(decoded.token_env), {
-        onNone: () => Effect.succeedNone,
-        onSome: (variable) =>
-          setting(variable).pipe(
-            Effect.orDie,
-            Effect.flatMap(
-              Option.match({
-                onSome: (value) => Effect.succeedSome(Redacted.make(value)),
-                onNone: () =>
-                  configError(
-                    `${at}.token_env`,
-                    `${at}.token_env names ${variable}, which is not set`,
-                    `set ${variable} in the environment of the program that reads this profile`
-                  )
-              })
-            )
-          )
-      })
-      const spec: ProfileSpec = {
-        name,
-        region: regionOf(decoded),
-        app: { flow: "token", token },
-        origin: "file",
-        sources: decoded.token_env === undefined ? sources : { ...sources, COZE_API_TOKEN: decoded.token_env }
-      }
-      return { spec, isDefault: decoded.default === true }
-    })
-  return Effect.gen(function* () {
-    const [input, keyError] = yield* withKeyFile(entry, at, home)
-    const decoded = yield* Effect.either(OAuthApp.fromJsonWith(AppEntry, options)(input))
-    const errors = [...Option.toArray(keyError), ...(Either.isLeft(decoded) ? [decoded.left] : [])]
-    if (errors.length > 0 || Either.isLeft(decoded)) return yield* Effect.fail(Problems.merge(errors))
-    const [app, json] = decoded.right
-    const spec: ProfileSpec = { name, region: regionOf(json), app: appOf(app, json), origin: "file", sources }
-    return { spec, isDefault: json.default === true }
-  })
-}
+> = env.fromEnv(defaultName)
 
 /**
  * The profiles in `<home>/profiles.json`: each loaded or broken; a file that cannot be read or is no JSON
@@ -409,73 +135,13 @@ const entryOf = (
  * @since 0.1.0
  * @category Constructors
  */
-export const fromFile = (
+export const fromFile: (
   home: string
-): Effect.Effect<
-  {
-    readonly specs: ReadonlyArray<ProfileSpec>
-    readonly broken: ReadonlyArray<Broken>
-    readonly fileError: Option.Option<CozeError.ConfigError>
-    readonly defaultProfile: Option.Option<string>
-  },
+) => Effect.Effect<
+  Omit<Loaded, "defaultProfile"> & { readonly defaultProfile: Option.Option<string> },
   never,
   FileSystem.FileSystem
-> =>
-  Effect.gen(function* () {
-    const none = { specs: [], broken: [], fileError: Option.none(), defaultProfile: Option.none() }
-    const fs = yield* FileSystem.FileSystem
-    const file = path.join(home, fileName)
-    const exists = yield* fs.exists(file).pipe(Effect.orElseSucceed(() => false))
-    if (!exists) return none
-    const loaded = yield* fs.readFileString(file).pipe(
-      Effect.mapError((error) =>
-        configError(
-          fileName,
-          `cannot read ${file}${error._tag === "SystemError" ? ` (${error.reason})` : ""}`,
-          "check its permissions"
-        )
-      ),
-      Effect.flatMap(OAuthApp.decodeJson(ProfilesFile, { at: file })),
-      Effect.either
-    )
-    if (Either.isLeft(loaded)) return { ...none, fileError: Option.some(loaded.left) }
-    const specs: Array<ProfileSpec> = []
-    const broken: Array<Broken> = []
-    const defaults: Array<string> = []
-    for (const [name, entry] of Object.entries(loaded.right)) {
-      const problem = nameProblem(name)
-      const outcome =
-        problem === undefined
-          ? yield* Effect.either(entryOf(name, entry, home))
-          : Either.left(
-              configError(
-                `${fileName}: ${JSON.stringify(name)}`,
-                `${fileName}: the profile name ${JSON.stringify(name)} ${problem}`,
-                "rename the entry"
-              )
-            )
-      if (Either.isLeft(outcome))
-        broken.push({ name, origin: "file", error: Problems.attribute(name, outcome.left, {}) })
-      else {
-        specs.push(outcome.right.spec)
-        if (outcome.right.isDefault) defaults.push(name)
-      }
-    }
-    if (defaults.length > 1)
-      return {
-        specs,
-        broken,
-        fileError: Option.some(
-          configError(
-            defaults.map((name) => `${fileName}: ${name}.default`).join(", "),
-            `${fileName}: ${defaults.length} profiles say "default": true (${defaults.join(", ")})`,
-            "mark one at most"
-          )
-        ),
-        defaultProfile: Option.fromNullable(defaults[0])
-      }
-    return { specs, broken, fileError: Option.none(), defaultProfile: Option.fromNullable(defaults[0]) }
-  })
+> = file.fromFile
 
 /**
  * Every configured profile: the env's default one (if any) first, then the file's; an env-configured

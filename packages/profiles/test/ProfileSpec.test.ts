@@ -63,11 +63,33 @@ describe("ProfileSpec", () => {
         COZE_API_BASE: "http://api.coze.cn",
         COZE_WWW_BASE: "nope"
       })
+      // Worded by JwtOAuth.config itself, as its layerConfig words it.
       assert.strictEqual(
         errorOf(loaded, "default").field,
-        "COZE_API_BASE, COZE_WWW_BASE, COZE_JWT_OAUTH_PUBLIC_KEY_ID, COZE_JWT_OAUTH_PRIVATE_KEY"
+        "COZE_JWT_OAUTH_PUBLIC_KEY_ID, COZE_JWT_OAUTH_PRIVATE_KEY, COZE_API_BASE, COZE_WWW_BASE"
       )
       assert.include(errorOf(loaded, "default").message, "use https://api.coze.cn")
+      assert.include(
+        errorOf(loaded, "default").message,
+        "COZE_JWT_OAUTH_PRIVATE_KEY is missing (or set COZE_JWT_OAUTH_PRIVATE_KEY_FILE_PATH)"
+      )
+    })
+  )
+
+  it.effect("reads the env's key file as JwtOAuth.layerConfig does, and blames that variable", () =>
+    Effect.gen(function* () {
+      const dir = home()
+      writeFileSync(path.join(dir, "key.pem"), "PEM")
+      const env = { COZE_JWT_OAUTH_CLIENT_ID: "jwt", COZE_JWT_OAUTH_PUBLIC_KEY_ID: "kid" }
+      const { specs } = yield* load(dir, { ...env, COZE_JWT_OAUTH_PRIVATE_KEY_FILE_PATH: path.join(dir, "key.pem") })
+      assert.isTrue(specs[0]?.app.flow === "jwt" && Redacted.value(specs[0].app.privateKey) === "PEM")
+      assert.strictEqual(specs[0]?.sources.COZE_JWT_OAUTH_PRIVATE_KEY, "COZE_JWT_OAUTH_PRIVATE_KEY_FILE_PATH")
+      const missing = yield* load(dir, { ...env, COZE_JWT_OAUTH_PRIVATE_KEY_FILE_PATH: path.join(dir, "gone.pem") })
+      assert.strictEqual(errorOf(missing, "default").field, "COZE_JWT_OAUTH_PRIVATE_KEY_FILE_PATH")
+      assert.match(
+        errorOf(missing, "default").message,
+        /^profile "default": COZE_JWT_OAUTH_PRIVATE_KEY_FILE_PATH: cannot read/
+      )
     })
   )
 

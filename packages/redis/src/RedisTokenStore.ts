@@ -28,143 +28,24 @@
  * @since 0.1.0
  */
 import * as CozeError from "@coze-auth/core/CozeError"
-import { type Token, TokenFromJson } from "@coze-auth/core/Token"
 import * as TokenSeal from "@coze-auth/core/TokenSeal"
 import * as TokenStore from "@coze-auth/core/TokenStore"
-import {
-  Config,
-  Duration,
-  Effect,
-  FiberRef,
-  HashMap,
-  Layer,
-  Option,
-  Redacted,
-  Ref,
-  Schedule,
-  Schema,
-  Scope
-} from "effect"
+import { Config, Duration, Effect, Layer, Option, Redacted, Ref, type Scope } from "effect"
+import { RedisDataLost, RedisRefused, RedisUnavailable, StaleWrite, storeError } from "./internal/errors.js"
+import * as Lease from "./internal/lease.js"
+import * as Records from "./internal/records.js"
 import * as Redis from "./internal/redis.js"
 
-const TypeId = "@coze-auth/redis/RedisTokenStore"
-
-const Fields = {
-  description: Schema.String,
-  hint: Schema.optional(Schema.String),
-  cause: Schema.optional(Schema.Defect)
-}
-
-const render = (error: { readonly description: string; readonly hint?: string | undefined }) =>
-  error.description + (error.hint === undefined ? "" : `; ${error.hint}`)
-
-/**
- * Redis did not answer in time, refused the connection, or is down.
- *
- * @since 0.1.0
- * @category Errors
- */
-export class RedisUnavailable extends Schema.TaggedError<RedisUnavailable>(`${TypeId}/RedisUnavailable`)(
-  "RedisUnavailable",
-  Fields
-) {
-  override get message() {
-    return render(this)
-  }
-}
-
-/**
- * Redis answered with an error (authentication, permissions, out of memory, …).
- *
- * @since 0.1.0
- * @category Errors
- */
-export class RedisRefused extends Schema.TaggedError<RedisRefused>(`${TypeId}/RedisRefused`)("RedisRefused", Fields) {
-  override get message() {
-    return render(this)
-  }
-}
-
-/**
- * Another process held the profile's lease for the whole wait.
- *
- * @since 0.1.0
- * @category Errors
- */
-export class LeaseBusy extends Schema.TaggedError<LeaseBusy>(`${TypeId}/LeaseBusy`)("LeaseBusy", Fields) {
-  override get message() {
-    return render(this)
-  }
-}
-
-/**
- * A write under a lease found a newer version than it read: this holder's lease had expired and another
- * one wrote. The newer credential stays.
- *
- * @since 0.1.0
- * @category Errors
- */
-export class StaleWrite extends Schema.TaggedError<StaleWrite>(`${TypeId}/StaleWrite`)("StaleWrite", {
-  ...Fields,
-  read: Schema.Number,
-  current: Schema.Number
-}) {
-  override get message() {
-    return render(this)
-  }
-}
-
-/**
- * A record this process saw is gone without a logout: Redis lost its data.
- *
- * @since 0.1.0
- * @category Errors
- */
-export class RedisDataLost extends Schema.TaggedError<RedisDataLost>(`${TypeId}/RedisDataLost`)(
-  "RedisDataLost",
-  Fields
-) {
-  override get message() {
-    return render(this)
-  }
-}
-
-/**
- * @since 0.1.0
- * @category Errors
- */
-export type Reason =
-  | RedisUnavailable
-  | RedisRefused
-  | LeaseBusy
-  | StaleWrite
-  | RedisDataLost
-  | TokenSeal.KeyMismatch
-  | TokenSeal.Unreadable
-
-const reasonTags: ReadonlySet<string> = new Set<Reason["_tag"]>([
-  "RedisUnavailable",
-  "RedisRefused",
-  "LeaseBusy",
-  "StaleWrite",
-  "RedisDataLost",
-  "KeyMismatch",
-  "Unreadable"
-])
-
-/**
- * The typed reason behind a `TokenStoreError` of this store.
- *
- * @since 0.1.0
- * @category Errors
- */
-export const reasonOf = (error: CozeError.TokenStoreError): Reason | undefined => {
-  const cause = error.cause as { _tag?: unknown } | undefined
-  return typeof cause?._tag === "string" && reasonTags.has(cause._tag) ? (cause as Reason) : undefined
-}
-
-const storeError = (reason: Reason) =>
-  new CozeError.TokenStoreError({ description: reason.description, hint: reason.hint, cause: reason })
+// The errors, documented where they are defined.
+export {
+  LeaseBusy,
+  type Reason,
+  RedisDataLost,
+  RedisRefused,
+  RedisUnavailable,
+  reasonOf,
+  StaleWrite
+} from "./internal/errors.js"
 
 /**
  * The word that stores credentials in the clear instead of a key.
@@ -172,7 +53,7 @@ const storeError = (reason: Reason) =>
  * @since 0.1.0
  * @category Constants
  */
-export const unencrypted = "unencrypted"
+export const unencrypted: typeof Records.unencrypted = Records.unencrypted
 
 /**
  * @since 0.1.0
@@ -227,11 +108,6 @@ const keyMissing = new CozeError.ConfigError({
   hint: `${TokenSeal.makeKeyHint}, and set the same value on every machine; or set COZE_AUTH_STORE_KEY=${unencrypted} to store them in the clear`
 })
 
-/** The lease of one `withLock`: what this holder last read or wrote, for the fence. */
-interface Held {
-  readonly version: Ref.Ref<number>
-}
-
 /**
  * A store on the Redis at `options.url`, with its connection closed when the scope closes. The connection is
  * made on first use: a Redis that is down fails the operations, not the construction.
@@ -266,23 +142,19 @@ export const make = (options: Options): Effect.Effect<TokenStore.Service, CozeEr
             )
           )
     const lease = Duration.decode(options.lease ?? "30 seconds")
-    const leaseMillis = Math.max(1, Math.round(Duration.toMillis(lease)))
-    const renewEvery = Duration.millis(Math.max(1, Math.round(leaseMillis / 3)))
     const leaseWait = Duration.max(Duration.decode(options.leaseWait ?? "60 seconds"), lease)
     const timeout = Duration.decode(options.timeout ?? "5 seconds")
     const prefix = options.prefix ?? "coze-auth:"
     // A hash tag keeps a profile's keys in one slot, should the Redis be a cluster behind a proxy.
     const recordKey = (profile: string) => `${prefix}{${profile}}:token`
     const leaseKey = (profile: string) => `${prefix}{${profile}}:lease`
-    const context = (profile: string) => `coze-auth token ${profile}`
-    const what = (profile: string) => `the credential of profile "${profile}" in Redis at ${location}`
 
     const connection = yield* Redis.connect({
       url,
       timeout,
       onDown: (reason) => Effect.logWarning(`coze-auth: lost the connection to Redis at ${location} (${reason})`)
     })
-    const run = <A>(command: (client: Parameters<Parameters<Redis.Connection["run"]>[0]>[0]) => Promise<A>) =>
+    const run: Lease.Run = (command) =>
       Effect.mapError(connection.run(command), (failure) =>
         storeError(
           failure._tag === "Refused"
@@ -299,58 +171,13 @@ export const make = (options: Options): Effect.Effect<TokenStore.Service, CozeEr
         )
       )
 
-    // The leases this fiber holds, by profile: get records what it read, set and remove are fenced on it.
-    const leases = yield* FiberRef.make(HashMap.empty<string, Held>())
-    const heldOf = (profile: string) => Effect.map(FiberRef.get(leases), HashMap.get(profile))
     // The last version seen of each profile: a record gone without a tombstone means Redis lost it.
     const seen = new Map<string, number>()
     const see = (profile: string, version: number) => {
       if (version > 0) seen.set(profile, version)
     }
 
-    const encode = (profile: string, token: Token) =>
-      Effect.gen(function* () {
-        const json = yield* TokenStore.encodeRecord(TokenFromJson, profile)(token)
-        return Option.isSome(ring) ? yield* TokenSeal.seal(ring.value, Redacted.make(json), context(profile)) : json
-      })
-
-    const decode = (profile: string, text: string) =>
-      Effect.gen(function* () {
-        if (Option.isNone(ring) && TokenSeal.isSealed(text)) {
-          return yield* storeError(
-            new TokenSeal.KeyMismatch({
-              description: `${what(profile)} is sealed with key ${TokenSeal.sealedWith(text)}, but COZE_AUTH_STORE_KEY is "${unencrypted}"`,
-              hint: "set COZE_AUTH_STORE_KEY to the key the other machines use",
-              sealedWith: TokenSeal.sealedWith(text) ?? ""
-            })
-          )
-        }
-        if (Option.isSome(ring) && !TokenSeal.isSealed(text)) {
-          return yield* storeError(
-            new TokenSeal.Unreadable({
-              description: `${what(profile)} is stored in the clear, but this store seals credentials (COZE_AUTH_STORE_KEY is set)`,
-              hint: `log in again to replace it sealed, or set COZE_AUTH_STORE_KEY=${unencrypted} on every machine`
-            })
-          )
-        }
-        const json = Option.isSome(ring)
-          ? Redacted.value(
-              yield* TokenSeal.unseal(ring.value, text, context(profile), what(profile)).pipe(
-                Effect.mapError(storeError)
-              )
-            )
-          : text
-        return yield* Schema.decode(TokenFromJson)(json).pipe(
-          Effect.mapError(() =>
-            storeError(
-              new TokenSeal.Unreadable({
-                description: `${what(profile)} is not a coze-auth credential (corrupt or from another version)`,
-                hint: `log in again for profile "${profile}"`
-              })
-            )
-          )
-        )
-      })
+    const { decode, encode } = Records.codec({ ring, location })
 
     const get: TokenStore.Service["get"] = (profile) =>
       Effect.gen(function* () {
@@ -399,65 +226,7 @@ export const make = (options: Options): Effect.Effect<TokenStore.Service, CozeEr
 
     const remove: TokenStore.Service["remove"] = (profile) => put(profile, null)
 
-    // One owner for this store's leases: in this process withLock is one fiber at a time per profile, and a
-    // lease whose release never reached Redis (it was down) is taken back by the next withLock, before anyone
-    // else can take it and read the credential this process could not write yet.
-    const owner = globalThis.crypto.randomUUID()
-    const busy = (profile: string) =>
-      storeError(
-        new LeaseBusy({
-          description: `cannot take the Redis lease of profile "${profile}" within ${Duration.format(leaseWait)}: another process holds it`,
-          hint: `a holder that died loses its lease within ${Duration.format(lease)}; raise COZE_AUTH_REDIS_LEASE_WAIT if renewals are that slow`
-        })
-      )
-
-    // Renews every third of the lease; stops once the lease is gone (the fence then guards the writes). A
-    // renewal Redis does not answer is tried again next time: the lease may well still be ours.
-    const keepRenewed = (profile: string, owner: string) =>
-      run(Redis.renew(leaseKey(profile), owner, leaseMillis)).pipe(
-        Effect.catchAll(() => Effect.succeed(1)),
-        Effect.repeat({
-          schedule: Schedule.spaced(renewEvery),
-          while: (renewed) => renewed === 1
-        }),
-        Effect.zipRight(
-          Effect.logWarning(
-            `coze-auth: the Redis lease of profile "${profile}" expired while held (this process stalled for longer than ${Duration.format(lease)}); its writes are fenced`
-          )
-        ),
-        Effect.delay(renewEvery)
-      )
-
-    // The lease for the scope: the release (compare-and-delete) is registered before the first attempt, so an
-    // interrupted attempt cannot leave a lease behind; attempts are interruptible, waits between them too.
-    const takeLease = (profile: string) =>
-      Effect.gen(function* () {
-        const key = leaseKey(profile)
-        yield* Effect.addFinalizer(() => Effect.ignore(run(Redis.release(key, owner))))
-        yield* run(Redis.acquire(key, owner, leaseMillis)).pipe(
-          Effect.flatMap((taken) => (taken === 1 ? Effect.void : Effect.fail(busy(profile)))),
-          Effect.retry({
-            while: (error) => reasonOf(error)?._tag === "LeaseBusy",
-            schedule: Schedule.spaced("100 millis").pipe(Schedule.jittered, Schedule.upTo(leaseWait))
-          })
-        )
-        // Interruptible even when the caller is not (Credentials renews in an uninterruptible daemon): the scope
-        // must be able to stop it.
-        yield* Effect.forkScoped(Effect.interruptible(keepRenewed(profile, owner)))
-        const record = yield* run(Redis.read(recordKey(profile)))
-        return { version: yield* Ref.make(record.version) } satisfies Held
-      })
-
-    const inProcess = TokenStore.makeProfileLocks()
-    const withLock: TokenStore.Service["withLock"] = (profile, effect) =>
-      inProcess(
-        profile,
-        Effect.scopedWith((scope) =>
-          Effect.flatMap(Effect.provideService(takeLease(profile), Scope.Scope, scope), (held) =>
-            Effect.locallyWith(effect, leases, HashMap.set(profile, held))
-          )
-        )
-      )
+    const { heldOf, withLock } = yield* Lease.make({ run, lease, leaseWait, leaseKey, recordKey })
 
     return { location: () => location, get, set, remove, withLock }
   })

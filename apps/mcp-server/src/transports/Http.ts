@@ -4,28 +4,27 @@
  * session gets its own `McpServer` and transport; all share the one runtime (profiles, tokens, pending logins).
  */
 
-import { createHash, randomBytes, randomUUID, timingSafeEqual } from "node:crypto"
+import { createHash, randomUUID } from "node:crypto"
 import { createServer } from "node:http"
+import * as Callback from "@coze-auth/core/Callback"
 import * as CozeError from "@coze-auth/core/CozeError"
 import { HttpApp, HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js"
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js"
-import { Effect, Option, Redacted } from "effect"
+import { Effect, Option, Predicate, Redacted } from "effect"
 import type { AppRuntime } from "../Runtime.js"
 import { makeServer, type ServerOptions } from "../Server.js"
 
 export const path = "/mcp"
 
-const digest = (value: string) => createHash("sha256").update(value).digest()
+const digest = (value: string) => createHash("sha256").update(value).digest("hex")
 
 /** Constant-time: equal-length digests, so neither the key's length nor a common prefix shows in the timing. */
 export const keyMatches = (key: Redacted.Redacted, authorization: string | undefined): boolean => {
   const presented = /^Bearer (.+)$/i.exec(authorization ?? "")?.[1]
-  return presented !== undefined && timingSafeEqual(digest(presented), digest(Redacted.value(key)))
+  return presented !== undefined && Callback.constantTimeEquals(digest(presented), digest(Redacted.value(key)))
 }
-
-const loopbackHosts = ["127.0.0.1", "localhost", "[::1]"]
 
 const refuse = (status: 401 | 403, message: string) =>
   HttpServerResponse.unsafeJson(
@@ -95,25 +94,30 @@ export const makeSessions = (
   }
 }
 
+/** A listen failure's errno code (`EADDRINUSE`, `EACCES`). */
+const codeOf = (cause: unknown): string =>
+  Predicate.hasProperty(cause, "code") && typeof cause.code === "string" ? cause.code : "unknown error"
+
 export const serve = (
   runtime: AppRuntime,
   options: ServerOptions & { readonly port: number; readonly mcpKey: Option.Option<Redacted.Redacted> }
 ) =>
   Effect.gen(function* () {
-    const key = Option.getOrElse(options.mcpKey, () => Redacted.make(randomBytes(32).toString("base64url")))
+    // The generated key is a CSPRNG secret of the same strength as a login's `state`.
+    const key = Option.isSome(options.mcpKey) ? options.mcpKey.value : Redacted.make(yield* Callback.state)
     const server = yield* NodeHttpServer.make(createServer, { host: "127.0.0.1", port: options.port }).pipe(
       Effect.mapError(
         (error) =>
           new CozeError.ConfigError({
-            description: `cannot listen on 127.0.0.1:${options.port} (${(error.cause as NodeJS.ErrnoException)?.code ?? "unknown error"})`,
+            description: `cannot listen on 127.0.0.1:${options.port} (${codeOf(error.cause)})`,
             hint: "pick another port with --port (npm start: PORT=…)",
             field: "--port"
           })
       )
     )
     const port = server.address._tag === "TcpAddress" ? server.address.port : options.port
-    const allowedHosts = new Set(loopbackHosts.map((host) => `${host}:${port}`))
-    const allowedOrigins = new Set(loopbackHosts.map((host) => `http://${host}:${port}`))
+    const allowedHosts = new Set(Callback.loopbackHosts.map((host) => `${host}:${port}`))
+    const allowedOrigins = new Set(Callback.loopbackHosts.map((host) => `http://${host}:${port}`))
     const mcp = HttpApp.fromWebHandler(makeSessions(runtime, options))
 
     const guarded = Effect.gen(function* () {

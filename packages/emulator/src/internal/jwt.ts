@@ -28,11 +28,14 @@ export const publicKeyFromPem = (pem: string) =>
  */
 const findApp = (kid: string, iss: unknown) =>
   Effect.gen(function* () {
-    const holders = HashMap.filter((yield* getState).apps, (app) => app.public_key?.id === kid)
+    // Each holder with the key it holds, so the key needs no second look-up.
+    const holders = HashMap.filterMap((yield* getState).apps, (app) =>
+      app.public_key?.id === kid ? Option.some({ app, key: app.public_key.key }) : Option.none()
+    )
     if (HashMap.isEmpty(holders)) return yield* invalidJwt("kid not been registred")
-    const app = typeof iss === "string" ? HashMap.get(holders, iss) : Option.none()
-    if (Option.isNone(app)) return yield* invalidJwt("iss must be the app's client id")
-    return app.value
+    const holder = typeof iss === "string" ? HashMap.get(holders, iss) : Option.none()
+    if (Option.isNone(holder)) return yield* invalidJwt("iss must be the app's client id")
+    return holder.value
   })
 
 const describeJoseError = (error: unknown) => {
@@ -63,9 +66,9 @@ export const verifyAssertion = (jwt: string, options: { readonly now: number; re
     if (header.kid === undefined) return yield* invalidJwt("missing kid")
     // Read unverified only to pick the app; the signature is checked against that app's key next.
     const claimed = yield* Effect.try({ try: () => decodeJwt(jwt), catch: () => invalidJwt("malformed token") })
-    const app = yield* findApp(header.kid, claimed.iss)
+    const { app, key } = yield* findApp(header.kid, claimed.iss)
     const { payload } = yield* Effect.tryPromise({
-      try: () => jwtVerify(jwt, app.public_key!.key, { algorithms: ["RS256"], currentDate: new Date(options.now) }),
+      try: () => jwtVerify(jwt, key, { algorithms: ["RS256"], currentDate: new Date(options.now) }),
       catch: (error) => invalidJwt(describeJoseError(error))
     })
     if (payload.iss !== app.client_id) return yield* invalidJwt("iss must be the app's client id")

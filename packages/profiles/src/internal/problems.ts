@@ -1,6 +1,5 @@
 /** Several `ConfigError`s as one, and a profile's error worded with where its settings came from. */
 import { ConfigError } from "@coze-auth/core/CozeError"
-import { Effect, Either, Option } from "effect"
 
 const prefix = "invalid configuration: "
 
@@ -17,17 +16,6 @@ export const merge = (errors: ReadonlyArray<ConfigError>): ConfigError => {
     ...(hints.length === 0 ? {} : { hint: hints.join("; ") })
   })
 }
-
-/** Runs both checks, failing with one error that names what each failed one found. */
-export const both = <A, B, R1, R2>(
-  first: Effect.Effect<A, ConfigError, R1>,
-  second: Effect.Effect<B, ConfigError, R2>
-): Effect.Effect<readonly [A, B], ConfigError, R1 | R2> =>
-  Effect.flatMap(Effect.all([Effect.either(first), Effect.either(second)]), ([a, b]) =>
-    Either.isRight(a) && Either.isRight(b)
-      ? Effect.succeed([a.right, b.right] as const)
-      : Effect.fail(merge([...Option.toArray(Either.getLeft(a)), ...Option.toArray(Either.getLeft(b))]))
-  )
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
 
