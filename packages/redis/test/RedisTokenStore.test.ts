@@ -77,6 +77,46 @@ describe.skipIf(skipReason !== "")(`RedisTokenStore ${skipReason}`, () => {
     })
   )
 
+  it.scopedLive("a waiter whose whileWaiting accepts the holder's write is done without the lease", () =>
+    Effect.gen(function* () {
+      const prefix = `test-${globalThis.crypto.randomUUID()}:`
+      const [a, b] = [yield* storeOn(redisUrl, { prefix }), yield* storeOn(redisUrl, { prefix })]
+      yield* a.set("default", tokenOf("at-old", "rt-old"))
+      const holding = yield* Deferred.make<void>()
+      const release = yield* Deferred.make<void>()
+      const holder = yield* Effect.fork(
+        a.withLock("default", Effect.zipRight(Deferred.succeed(holding, undefined), Deferred.await(release)))
+      )
+      yield* Deferred.await(holding)
+      const ranLocked: Array<string> = []
+      const waiter = yield* Effect.fork(
+        b.withLock(
+          "default",
+          Effect.as(
+            Effect.sync(() => ranLocked.push("b")),
+            Option.none()
+          ),
+          {
+            whileWaiting: Effect.map(b.get("default"), (token) =>
+              accessOf(token) === "at-new" ? Option.some(token) : Option.none()
+            )
+          }
+        )
+      )
+      // The holder writes (another machine's renewal) and keeps its lease; again until the waiter has seen it
+      // (it notices a write that comes after it began to wait).
+      const writer = yield* Effect.fork(
+        a.set("default", tokenOf("at-new", "rt-new")).pipe(Effect.repeat(Schedule.spaced("50 millis")))
+      )
+      const found = yield* Fiber.join(waiter)
+      yield* Fiber.interrupt(writer)
+      assert.strictEqual(accessOf(found), "at-new")
+      assert.deepStrictEqual(ranLocked, [], "the waiter never took the lease")
+      yield* Deferred.succeed(release, undefined)
+      yield* Fiber.join(holder)
+    })
+  )
+
   it.scopedLive("a lease is renewed while held, so a slow holder keeps it past its length", () =>
     Effect.gen(function* () {
       const prefix = `test-${globalThis.crypto.randomUUID()}:`

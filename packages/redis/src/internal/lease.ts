@@ -1,13 +1,14 @@
 /**
  * The lease behind `withLock`: the lease key set to this store's random owner id only if it is free (or
  * still its own), with a TTL; renewed every third of the lease while held; released by compare-and-delete so
- * only its owner frees it. A waiter polls (jittered) for at most `leaseWait`. While held, the fiber's lease
+ * only its owner frees it. A waiter polls (jittered, every ~100 ms) for at most `leaseWait`, and is done without
+ * the lease once the record changed and `whileWaiting` accepts it. While held, the fiber's lease
  * records the version it read, which the store's writes are fenced on.
  */
 import type * as CozeError from "@coze-auth/core/CozeError"
 import * as TokenStore from "@coze-auth/core/TokenStore"
-import { Duration, Effect, FiberRef, HashMap, type Option, Ref, Schedule, Scope } from "effect"
-import { LeaseBusy, reasonOf, storeError } from "./errors.js"
+import { Clock, Duration, Effect, Either, FiberRef, HashMap, Option, Random, Ref, Schedule, Scope } from "effect"
+import { LeaseBusy, storeError } from "./errors.js"
 import * as Redis from "./redis.js"
 
 /** The lease of one `withLock`: what this holder last read or wrote, for the fence. */
@@ -71,33 +72,53 @@ export const make = (options: {
         Effect.delay(renewEvery)
       )
 
-    // The lease for the scope: the release (compare-and-delete) is registered before the first attempt, so an
-    // interrupted attempt cannot leave a lease behind; attempts are interruptible, waits between them too.
-    const takeLease = (profile: string) =>
+    // The lease for the scope (`Right`), or what `whileWaiting` found (`Left`) once the record changed while
+    // another holder had the lease: that holder wrote what this one waits for. The release (compare-and-delete)
+    // is registered before the first attempt, so an interrupted attempt cannot leave a lease behind; attempts
+    // are interruptible, waits between them too.
+    const takeLease = <A, E, R>(
+      profile: string,
+      whileWaiting: Effect.Effect<Option.Option<A>, E, R> | undefined
+    ): Effect.Effect<Either.Either<Held, A>, E | CozeError.TokenStoreError, R | Scope.Scope> =>
       Effect.gen(function* () {
         const key = leaseKey(profile)
+        const versionNow = Effect.map(run(Redis.read(recordKey(profile))), (record) => record.version)
         yield* Effect.addFinalizer(() => Effect.ignore(run(Redis.release(key, owner))))
-        yield* run(Redis.acquire(key, owner, leaseMillis)).pipe(
-          Effect.flatMap((taken) => (taken === 1 ? Effect.void : Effect.fail(busy(profile)))),
-          Effect.retry({
-            while: (error) => reasonOf(error)?._tag === "LeaseBusy",
-            schedule: Schedule.spaced("100 millis").pipe(Schedule.jittered, Schedule.upTo(leaseWait))
-          })
-        )
+        const acquire = Effect.map(run(Redis.acquire(key, owner, leaseMillis)), (taken) => taken === 1)
+        if (!(yield* acquire)) {
+          const deadline = (yield* Clock.currentTimeMillis) + Duration.toMillis(leaseWait)
+          let seen = whileWaiting === undefined ? 0 : yield* versionNow
+          do {
+            const left = deadline - (yield* Clock.currentTimeMillis)
+            if (left <= 0) return yield* Effect.fail(busy(profile))
+            yield* Effect.sleep(Math.min(left, 100 * (0.8 + 0.4 * (yield* Random.next))))
+            if (whileWaiting !== undefined) {
+              const version = yield* versionNow
+              if (version !== seen) {
+                const done = yield* whileWaiting
+                if (Option.isSome(done)) return Either.left<A>(done.value)
+              }
+              seen = version
+            }
+          } while (!(yield* acquire))
+        }
         // Interruptible even when the caller is not (Credentials renews in an uninterruptible daemon): the scope
         // must be able to stop it.
         yield* Effect.forkScoped(Effect.interruptible(keepRenewed(profile, owner)))
-        const record = yield* run(Redis.read(recordKey(profile)))
-        return { version: yield* Ref.make(record.version) } satisfies Held
+        return Either.right<Held>({ version: yield* Ref.make(yield* versionNow) })
       })
 
     const inProcess = TokenStore.makeProfileLocks()
-    const withLock: TokenStore.Service["withLock"] = (profile, effect) =>
+    const withLock: TokenStore.Service["withLock"] = (profile, effect, lockOptions) =>
       inProcess(
         profile,
         Effect.scopedWith((scope) =>
-          Effect.flatMap(Effect.provideService(takeLease(profile), Scope.Scope, scope), (held) =>
-            Effect.locallyWith(effect, leases, HashMap.set(profile, held))
+          Effect.flatMap(
+            Effect.provideService(takeLease(profile, lockOptions?.whileWaiting), Scope.Scope, scope),
+            Either.match({
+              onLeft: Effect.succeed,
+              onRight: (held) => Effect.locallyWith(effect, leases, HashMap.set(profile, held))
+            })
           )
         )
       )
