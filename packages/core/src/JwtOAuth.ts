@@ -14,6 +14,7 @@ import { Grant, type TransformClient } from "./Dialect.js"
 import { layerConfig as flowLayerConfig, makeClient } from "./internal/flow.js"
 import { notRsaKey, pkcs8Of } from "./internal/pem.js"
 import { randomBase64urlSync } from "./internal/random.js"
+import { withSpan } from "./internal/tracing.js"
 import * as Region from "./Region.js"
 import { retryTransient } from "./Retry.js"
 import type { Scope } from "./Scope.js"
@@ -275,7 +276,7 @@ export const make = (options: Options): Effect.Effect<Service, ConfigError, Http
               )
           )
           return yield* retryTransient(attempt)
-        }).pipe(Effect.withSpan("JwtOAuth.token", { attributes: { flow: "jwt" } }))
+        }).pipe(withSpan("JwtOAuth.token", { attributes: { flow: "jwt" } }))
     }
   })
 

@@ -10,6 +10,7 @@ import * as Deadline from "../Deadline.js"
 import { Token } from "../Token.js"
 import type * as TokenStore from "../TokenStore.js"
 import { type Held, hold, isFresh, sameToken } from "./held.js"
+import { withSpan } from "./tracing.js"
 
 /** Why a renewal runs: `force` renews even a fresh token, unless someone else renewed since `seen`. */
 export interface Need {
@@ -97,7 +98,7 @@ export const make = (profile: string, source: Source, store: TokenStore.Service)
           Effect.annotateLogs({ profile, flow: renewed.flow, expiresAt: String(Option.getOrNull(renewed.expiresAt)) })
         )
         return renewed
-      }).pipe(Effect.withSpan("Credentials.renewLocked", { attributes }))
+      }).pipe(withSpan("Credentials.renewLocked", { attributes }))
 
     const run = (need: Need): Effect.Effect<Token, CozeError> =>
       Effect.gen(function* () {
@@ -112,7 +113,7 @@ export const make = (profile: string, source: Source, store: TokenStore.Service)
         // The lock span covers the wait for the lock; `renewLocked` starts when it is held.
         return yield* store
           .withLock(profile, renewLocked(need, obtain))
-          .pipe(Effect.withSpan("Credentials.lock", { attributes }))
+          .pipe(withSpan("Credentials.lock", { attributes }))
       })
 
     const awaitFlight = (flight: Flight) =>
@@ -144,7 +145,7 @@ export const make = (profile: string, source: Source, store: TokenStore.Service)
             yield* run(need).pipe(
               Effect.tap(keep),
               Deadline.within(renewal, (took) => `the renewal of profile "${profile}" did not finish within ${took}`),
-              Effect.withSpan("Credentials.renew", { attributes: { ...attributes, force: need.force } }),
+              withSpan("Credentials.renew", { attributes: { ...attributes, force: need.force } }),
               Effect.interruptible,
               Effect.exit,
               Effect.flatMap((exit) => Effect.zipRight(Ref.set(inFlight, Option.none()), Deferred.done(mine, exit))),
