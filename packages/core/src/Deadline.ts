@@ -10,9 +10,10 @@
  *   exchange, a device poll): a retry is only started while a whole request still fits in it.
  * - `token`: each `Credentials` call (`token`, `refresh`, `refreshRejected`) as a whole: waiting for the
  *   lock, the renewal and its write.
- * - `renewal`: a `Credentials` renewal as a whole. It runs apart from its callers, so that a caller giving
- *   up at `token` does not throw away a rotated refresh token: the request that spends the refresh token
- *   is read for up to this long and its answer is stored if it arrives, for the next caller.
+ * - `renewal`: a `Credentials` renewal once it holds the store's lock (re-read, refresh or mint, write); the
+ *   wait for the lock is bounded by the store's own lock wait. It runs apart from its callers, so that a
+ *   caller giving up at `token` does not throw away a rotated refresh token: the request that spends the
+ *   refresh token is read for up to this long and its answer is stored if it arrives, for the next caller.
  *
  * @since 0.1.0
  */

@@ -25,8 +25,22 @@ export interface Service {
    */
   readonly withLock: <A, E, R>(
     profile: string,
-    effect: Effect.Effect<A, E, R>
+    effect: Effect.Effect<A, E, R>,
+    options?: LockOptions<A, E, R>
   ) => Effect.Effect<A, E | TokenStoreError, R>
+}
+
+/**
+ * @since 0.1.0
+ * @category Models
+ */
+export interface LockOptions<A, E, R> {
+  /**
+   * While another process holds the lock, run whenever the store sees the profile's entry change: a `Some`
+   * ends the wait with its value, without taking the lock (the holder already did the work, e.g. wrote the
+   * renewed credential). A store that cannot see changes ignores it; the lock is then taken as usual.
+   */
+  readonly whileWaiting?: Effect.Effect<Option.Option<A>, E, R> | undefined
 }
 
 /**

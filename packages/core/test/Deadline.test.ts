@@ -101,6 +101,23 @@ describe("Deadline", () => {
     })
   )
 
+  it.effect("a renewal that waited long for the lock still reads its answer for the whole renewal deadline", () =>
+    Effect.gen(function* () {
+      // The answer takes 90 s; another holder keeps the lock for 90 s first. Counted from the start of the
+      // wait, the 2 min renewal deadline would cut the answer off after the server had spent the refresh
+      // token (the session lost); counted from when the lock is held, it is read and stored.
+      const { credentials, store } = yield* credentialsWith(() => Effect.zipRight(Effect.sleep("90 seconds"), issue(1)))
+      const holder = yield* Effect.fork(store.withLock("default", Effect.sleep("90 seconds")))
+      yield* TestClock.adjust("1 second")
+      const caller = yield* Effect.fork(Effect.exit(credentials.token()))
+      yield* TestClock.adjust("179 seconds")
+      yield* Fiber.join(holder)
+      assert.isTrue(Exit.isFailure(yield* Fiber.join(caller)), "the caller gave up at its own deadline")
+      const stored = Option.getOrThrow(yield* store.get("default"))
+      assert.strictEqual(Redacted.value(stored.accessToken), "SECRET-at-1")
+    })
+  )
+
   it.effect("deadlines are configurable: a layer for the program, withDeadlines for one call", () =>
     Effect.gen(function* () {
       const { credentials } = yield* credentialsWith(() => Effect.never)

@@ -223,6 +223,40 @@ describe("FileTokenStore", () => {
     })
   )
 
+  // Again no tick: the holder's write alone ends the wait, while the holder still has the lock.
+  it.scoped("a waiter whose whileWaiting finds the holder's write is done at once, without the lock", () =>
+    Effect.gen(function* () {
+      const home = yield* tempHome
+      const [a, b] = [yield* storeIn(home), yield* storeIn(home)]
+      const { holder, release } = yield* holding(a, "work")
+      const ranLocked: Array<string> = []
+      const waiter = yield* Effect.fork(
+        b.withLock(
+          "work",
+          Effect.as(
+            Effect.sync(() => ranLocked.push("b")),
+            numberedToken(0)
+          ),
+          {
+            whileWaiting: Effect.map(
+              b.get("work"),
+              Option.filter((token) => accessOf(Option.some(token)) === "at-8")
+            )
+          }
+        )
+      )
+      yield* waiting
+      yield* a.set("work", numberedToken(8))
+      const found = yield* Fiber.join(waiter)
+      assert.deepStrictEqual(ranLocked, [], "the waiter's locked effect never ran")
+      assert.strictEqual(accessOf(Option.some(found)), "at-8")
+      // The holder still has the lock: nobody else can take it yet.
+      assert.isTrue(yield* Effect.promise(() => fs.stat(`${a.location("work")}.lock`).then(() => true)))
+      yield* release
+      yield* Fiber.join(holder)
+    })
+  )
+
   it.live("a lock left by a dead process is taken over once stale", () =>
     Effect.scoped(
       Effect.gen(function* () {

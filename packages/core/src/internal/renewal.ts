@@ -1,10 +1,10 @@
 /**
  * The renewal state machine behind `Credentials`: the token held in memory, the one renewal in flight per
- * profile (single flight, in a daemon fiber bounded by the `renewal` deadline), the store's lock and re-read,
+ * profile (single flight, in a daemon fiber; `renewal` bounds it once it holds the lock), the store's lock and re-read,
  * and a renewed credential that could not be stored (kept until the next renewal stores it).
  */
 import { Clock, Deferred, Effect, Option, type Redacted, Ref } from "effect"
-import { type CozeError, NotAuthenticated } from "../CozeError.js"
+import { type CozeError, NotAuthenticated, type TokenStoreError } from "../CozeError.js"
 import type { Source } from "../Credentials.js"
 import * as Deadline from "../Deadline.js"
 import { Token } from "../Token.js"
@@ -55,6 +55,13 @@ export const make = (profile: string, source: Source, store: TokenStore.Service)
           : isFresh(hold(token), now, need.minValidSeconds)
       )
 
+    const storedIfFresh = (need: Need): Effect.Effect<Option.Option<Token>, TokenStoreError> =>
+      Effect.flatMap(store.get(profile), (stored) =>
+        Option.isSome(stored)
+          ? Effect.map(freshAt(stored.value, need), (fresh) => (fresh ? stored : Option.none()))
+          : Effect.succeed(stored)
+      )
+
     const refreshWith = (
       current: Option.Option<Token>,
       refresh: (rt: Redacted.Redacted) => Effect.Effect<Token, CozeError>
@@ -82,37 +89,43 @@ export const make = (profile: string, source: Source, store: TokenStore.Service)
       })
 
     // Runs under the store's lock: store what an earlier renewal could not, re-read, renew only if still
-    // needed, persist before returning.
+    // needed, persist before returning. Bounded by `renewal` from the moment the lock is held, not from the
+    // start of the wait for it: a renewal that waited long for the lock must still read the answer to the
+    // refresh token it spends, or that answer (the only live refresh token) would be cut off and lost.
     const renewLocked = (need: Need, obtain: (stored: Option.Option<Token>) => Effect.Effect<Token, CozeError>) =>
-      Effect.gen(function* () {
-        const pending = yield* Ref.get(unsaved)
-        if (Option.isSome(pending)) {
-          yield* store.set(profile, pending.value)
-          yield* Ref.set(unsaved, Option.none())
-        }
-        const stored = yield* store.get(profile)
-        if (Option.isSome(stored) && (yield* freshAt(stored.value, need))) return stored.value
-        const renewed = yield* obtain(stored)
-        yield* store.set(profile, renewed).pipe(Effect.tapError(() => Ref.set(unsaved, Option.some(renewed))))
-        yield* Effect.logDebug("coze-auth: credential renewed").pipe(
-          Effect.annotateLogs({ profile, flow: renewed.flow, expiresAt: String(Option.getOrNull(renewed.expiresAt)) })
-        )
-        return renewed
-      }).pipe(withSpan("Credentials.renewLocked", { attributes }))
+      Effect.flatMap(Deadline.Deadlines, ({ renewal }) =>
+        Effect.gen(function* () {
+          const pending = yield* Ref.get(unsaved)
+          if (Option.isSome(pending)) {
+            yield* store.set(profile, pending.value)
+            yield* Ref.set(unsaved, Option.none())
+          }
+          const stored = yield* store.get(profile)
+          if (Option.isSome(stored) && (yield* freshAt(stored.value, need))) return stored.value
+          const renewed = yield* obtain(stored)
+          yield* store.set(profile, renewed).pipe(Effect.tapError(() => Ref.set(unsaved, Option.some(renewed))))
+          yield* Effect.logDebug("coze-auth: credential renewed").pipe(
+            Effect.annotateLogs({ profile, flow: renewed.flow, expiresAt: String(Option.getOrNull(renewed.expiresAt)) })
+          )
+          return renewed
+        }).pipe(Deadline.within(renewal, (took) => `the renewal of profile "${profile}" did not finish within ${took}`))
+      ).pipe(withSpan("Credentials.renewLocked", { attributes }))
 
     const run = (need: Need): Effect.Effect<Token, CozeError> =>
       Effect.gen(function* () {
         if (source._tag === "Static") return source.token
         // A look without the lock first: another process may have renewed already.
-        const stored = need.force ? Option.none() : yield* store.get(profile)
-        if (Option.isSome(stored) && (yield* freshAt(stored.value, need))) return stored.value
+        const stored = need.force ? Option.none() : yield* storedIfFresh(need)
+        if (Option.isSome(stored)) return stored.value
         const obtain =
           source._tag === "Mint"
             ? () => source.mint
             : (current: Option.Option<Token>) => refreshWith(current, source.refresh)
         // The lock span covers the wait for the lock; `renewLocked` starts when it is held.
+        // While another process holds the lock, its renewal is ours as soon as it is stored.
+        const whileWaiting = Effect.orElseSucceed(storedIfFresh(need), () => Option.none<Token>())
         return yield* store
-          .withLock(profile, renewLocked(need, obtain))
+          .withLock(profile, renewLocked(need, obtain), { whileWaiting })
           .pipe(withSpan("Credentials.lock", { attributes }))
       })
 
@@ -130,7 +143,8 @@ export const make = (profile: string, source: Source, store: TokenStore.Service)
     // Single flight, checked once: the first caller starts the renewal in a daemon fiber, so that a caller who
     // gives up (its `token` deadline, an interruption) does not abandon a rotated refresh token half-way;
     // everyone awaits the same Deferred for at most `token`. The renewal itself is interruptible and bounded
-    // by `renewal` (its lock is released however it ends); only the bookkeeping around it is not.
+    // by the store's lock wait plus `renewal` (its lock is released however it ends); only the bookkeeping
+    // around it is not.
     const renew = (need: Need): Effect.Effect<Token, CozeError> =>
       Effect.uninterruptibleMask((restore) =>
         Effect.gen(function* () {
@@ -141,10 +155,8 @@ export const make = (profile: string, source: Source, store: TokenStore.Service)
               Option.isSome(current) ? [[current.value, false], current] : [[mine, true], Option.some(mine)]
           )
           if (leader) {
-            const { renewal } = yield* Deadline.Deadlines
             yield* run(need).pipe(
               Effect.tap(keep),
-              Deadline.within(renewal, (took) => `the renewal of profile "${profile}" did not finish within ${took}`),
               withSpan("Credentials.renew", { attributes: { ...attributes, force: need.force } }),
               Effect.interruptible,
               Effect.exit,
