@@ -100,13 +100,17 @@ export const send = (
         (response) => Effect.fail(redirected(response, secrets))
       ),
       Effect.flatMap((response: HttpClientResponse.HttpClientResponse) =>
-        Effect.map(Effect.mapError(response.text, transportError), (text) => ({
-          status: response.status,
-          logId: response.headers["x-tt-logid"],
-          retryAfter: parseRetryAfter(response.headers["retry-after"]),
-          body: Option.getOrUndefined(decodeJson(text)),
-          secrets
-        }))
+        Effect.map(Effect.mapError(response.text, transportError), (text) => {
+          // Read once: a client may build the headers anew on every read.
+          const headers = response.headers
+          return {
+            status: response.status,
+            logId: headers["x-tt-logid"],
+            retryAfter: parseRetryAfter(headers["retry-after"]),
+            body: Option.getOrUndefined(decodeJson(text)),
+            secrets
+          }
+        })
       ),
       Transport.noRedirects,
       Deadline.within(deadlines.request, (took) => `no complete answer from ${sent} within ${took}`)
