@@ -131,16 +131,20 @@ export const toToken = (
   obtainedAt: DateTime.Utc,
   logId: string | undefined
 ): Token =>
-  new Token({
-    accessToken: response.access_token,
-    expiresAt: Option.some(DateTime.unsafeMake(response.expires_in * 1000)),
-    refreshToken: Option.fromNullable(response.refresh_token).pipe(
-      Option.filter((token) => Redacted.value(token) !== "")
-    ),
-    flow,
-    obtainedAt,
-    logId: withLogId(logId)
-  })
+  // Every field comes typed from the decoded answer: validating them again would cost more than the decode.
+  new Token(
+    {
+      accessToken: response.access_token,
+      expiresAt: Option.some(DateTime.unsafeMake(response.expires_in * 1000)),
+      refreshToken: Option.fromNullable(response.refresh_token).pipe(
+        Option.filter((token) => Redacted.value(token) !== "")
+      ),
+      flow,
+      obtainedAt,
+      logId: withLogId(logId)
+    },
+    { disableValidation: true }
+  )
 
 /** See `Dialect.isPast`. */
 export const isPast = (expiresIn: number, now: DateTime.Utc): boolean => expiresIn * 1000 <= now.epochMillis

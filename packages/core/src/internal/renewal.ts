@@ -104,8 +104,18 @@ export const make = (profile: string, source: Source, store: TokenStore.Service)
           if (Option.isSome(stored) && (yield* freshAt(stored.value, need))) return stored.value
           const renewed = yield* obtain(stored)
           yield* store.set(profile, renewed).pipe(Effect.tapError(() => Ref.set(unsaved, Option.some(renewed))))
-          yield* Effect.logDebug("coze-auth: credential renewed").pipe(
-            Effect.annotateLogs({ profile, flow: renewed.flow, expiresAt: String(Option.getOrNull(renewed.expiresAt)) })
+          // Only built when Debug is on: formatting the expiry costs more than the rest of this step.
+          yield* Effect.whenLogLevel(
+            Effect.suspend(() =>
+              Effect.logDebug("coze-auth: credential renewed").pipe(
+                Effect.annotateLogs({
+                  profile,
+                  flow: renewed.flow,
+                  expiresAt: String(Option.getOrNull(renewed.expiresAt))
+                })
+              )
+            ),
+            "Debug"
           )
           return renewed
         }).pipe(Deadline.within(renewal, (took) => `the renewal of profile "${profile}" did not finish within ${took}`))
