@@ -23,6 +23,7 @@ import type { CozeError } from "./CozeError.js"
 import { Credentials } from "./Credentials.js"
 import * as Deadline from "./Deadline.js"
 import { invalidUrl, redirected, type Sent, scrubError, scrubResponse, withBearer } from "./internal/scrubbed.js"
+import { withSpan } from "./internal/tracing.js"
 import * as Transport from "./internal/transport.js"
 import type { Region } from "./Region.js"
 import type { Token } from "./Token.js"
@@ -132,7 +133,7 @@ export const authenticate = (
       return yield* execute(renewed)
     }).pipe(
       // The path only: a query may carry a secret.
-      Effect.withSpan("AuthHttpClient.request", {
+      withSpan("AuthHttpClient.request", {
         attributes: {
           profile: credentials.profile,
           "http.request.method": request.method,

@@ -8,6 +8,7 @@ import { Clock, Context, Data, type DateTime, type Duration, Effect, Layer, Opti
 import type { CozeError } from "./CozeError.js"
 import * as held from "./internal/held.js"
 import * as Renewal from "./internal/renewal.js"
+import { withSpan } from "./internal/tracing.js"
 import * as KeyedCredentials from "./KeyedCredentials.js"
 import type { Flow, Token } from "./Token.js"
 import { TokenStore } from "./TokenStore.js"
@@ -167,14 +168,14 @@ export const make = (options: {
 
     const refresh: Service["refresh"] = Effect.flatMap(renewal.held, (current) =>
       renewal.renew({ force: true, seen: Option.map(current, (_) => _.token), minValidSeconds: undefined })
-    ).pipe(Effect.withSpan("Credentials.refresh", { attributes }))
+    ).pipe(withSpan("Credentials.refresh", { attributes }))
 
     const refreshRejected: Service["refreshRejected"] = (rejected) =>
       Effect.flatMap(renewal.held, (current) =>
         Option.isSome(current) && !held.sameToken(current.value.token, rejected)
           ? Effect.succeed(current.value.token)
           : renewal.renew({ force: true, seen: Option.some(rejected), minValidSeconds: undefined })
-      ).pipe(Effect.withSpan("Credentials.refreshRejected", { attributes }))
+      ).pipe(withSpan("Credentials.refreshRejected", { attributes }))
 
     const status: Service["status"] = Effect.gen(function* () {
       const current = source._tag === "Static" ? Option.some(source.token) : yield* store.get(profile)
@@ -192,7 +193,7 @@ export const make = (options: {
       source._tag === "Static"
         ? Effect.succeed(false)
         : Effect.zipLeft(store.withLock(profile, store.remove(profile)), renewal.forget).pipe(
-            Effect.withSpan("Credentials.logout", { attributes })
+            withSpan("Credentials.logout", { attributes })
           )
 
     return { profile, token, refresh, refreshRejected, status, logout }

@@ -12,6 +12,7 @@ import { Config, Context, Data, DateTime, Duration, Effect, Layer, type Option, 
 import { type ConfigError, type CozeError, ExpiredToken, isTransient } from "./CozeError.js"
 import { Grant, type TransformClient } from "./Dialect.js"
 import { layerConfig as flowLayerConfig, makeClient } from "./internal/flow.js"
+import { withSpan } from "./internal/tracing.js"
 import * as Region from "./Region.js"
 import { retryTransient } from "./Retry.js"
 import type { Token } from "./Token.js"
@@ -167,7 +168,7 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
             Effect.catchTag("SlowDown", () => step(attempt + 1, Duration.sum(interval, slowDownStep)))
           )
         })
-      return step(1, code.interval).pipe(Effect.withSpan("DeviceOAuth.awaitToken", { attributes: { flow: "device" } }))
+      return step(1, code.interval).pipe(withSpan("DeviceOAuth.awaitToken", { attributes: { flow: "device" } }))
     }
 
     return {
@@ -179,7 +180,7 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
             (answer) =>
               new DeviceCode({ ...answer, verificationUrl: verificationUrl(answer.verificationUri, answer.userCode) })
           ),
-          Effect.withSpan("DeviceOAuth.deviceCode", { attributes: { flow: "device" } })
+          withSpan("DeviceOAuth.deviceCode", { attributes: { flow: "device" } })
         ),
       poll,
       awaitToken,

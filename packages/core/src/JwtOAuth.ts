@@ -13,6 +13,7 @@ import { Grant, type TransformClient } from "./Dialect.js"
 import { layerConfig as flowLayerConfig, makeClient } from "./internal/flow.js"
 import * as key from "./internal/jwtKey.js"
 import * as internal from "./internal/jwtSigner.js"
+import { withSpan } from "./internal/tracing.js"
 import * as Region from "./Region.js"
 import { retryTransient } from "./Retry.js"
 import type { Scope } from "./Scope.js"
@@ -231,7 +232,7 @@ export const make = (options: Options): Effect.Effect<Service, ConfigError, Http
               )
           )
           return yield* retryTransient(attempt)
-        }).pipe(Effect.withSpan("JwtOAuth.token", { attributes: { flow: "jwt" } }))
+        }).pipe(withSpan("JwtOAuth.token", { attributes: { flow: "jwt" } }))
     }
   })
 

@@ -73,7 +73,17 @@ export const retryWithin = <A, E extends CozeError, R>(
     const reserve = Duration.toMillis(maxDelay) + (reserveRequest ? Duration.toMillis(request) : 0)
     const latest = Duration.toMillis(operation) - reserve
     const fits = Effect.map(Clock.currentTimeMillis, (now) => now - start <= latest)
-    return yield* Effect.retry(effect, schedule.pipe(Schedule.whileInputEffect(() => fits)))
+    // The schedule is set up only after a first failure, which it is then given as if it had just happened:
+    // the same waits and counts as `Effect.retry(effect, …)`, without its cost on every success.
+    return yield* Effect.catchAll(effect, (first) => {
+      let replayed = false
+      const again = Effect.suspend(() => {
+        if (replayed) return effect
+        replayed = true
+        return Effect.fail(first)
+      })
+      return Effect.retry(again, schedule.pipe(Schedule.whileInputEffect(() => fits)))
+    })
   })
 
 /**

@@ -9,6 +9,7 @@ import {
   Clock,
   ConfigProvider,
   DateTime,
+  Deferred,
   Duration,
   Effect,
   Exit,
@@ -357,5 +358,49 @@ describe("the deadlines example", () => {
         `Open ${code.verificationUrl} and approve (code ${code.userCode})`
       ])
     }).pipe(Effect.provide(TestEmulator()))
+  )
+})
+
+// On the live clock `within` runs the effect in one fiber against a plain timer (TestClock tests take
+// Effect's own timeout): the same outcomes, checked here on the real clock without waiting on it.
+describe("within, on the live clock", () => {
+  it.live("fails with a Timeout at the deadline and interrupts what it bounds", () =>
+    Effect.gen(function* () {
+      const interrupted = yield* Ref.make(false)
+      const error = yield* Effect.never.pipe(
+        Effect.onInterrupt(() => Ref.set(interrupted, true)),
+        Deadline.within(Duration.millis(10), (took) => `nothing within ${took}`),
+        Effect.flip
+      )
+      assert.strictEqual(error.reason, "Timeout")
+      assert.strictEqual(error.message, "nothing within 10ms")
+      assert.isTrue(yield* Ref.get(interrupted))
+    })
+  )
+
+  it.live("an answer in time is the answer; a failure keeps its error", () =>
+    Effect.gen(function* () {
+      const within = Deadline.within(Duration.minutes(1), () => "late")
+      assert.strictEqual(yield* within(Effect.succeed(42)), 42)
+      const error = yield* Effect.flip(within(Effect.fail("refused" as const)))
+      assert.strictEqual(error, "refused")
+    })
+  )
+
+  it.live("interrupting the caller interrupts what it bounds", () =>
+    Effect.gen(function* () {
+      const started = yield* Deferred.make<void>()
+      const interrupted = yield* Deferred.make<void>()
+      const caller = yield* Deferred.succeed(started, undefined).pipe(
+        Effect.zipRight(Effect.never),
+        Effect.onInterrupt(() => Deferred.succeed(interrupted, undefined)),
+        Deadline.within(Duration.minutes(1), () => "late"),
+        Effect.fork
+      )
+      yield* Deferred.await(started)
+      const exit = yield* Fiber.interrupt(caller)
+      assert.isTrue(Exit.isInterrupted(exit))
+      assert.isTrue(yield* Deferred.isDone(interrupted))
+    })
   )
 })

@@ -59,10 +59,21 @@ export const layerHttpClient: Layer.Layer<HttpClient.HttpClient> = Layer.scoped(
         return Effect.asVoid(Effect.forkIn(Effect.intoDeferred(build, ready), scope))
       })
     )
-    const undici = Effect.zipRight(start, Deferred.await(ready))
+    // Once built, a request goes straight to it (no lock, no Deferred on the way).
+    let built: HttpClient.HttpClient | undefined
+    const undici = Effect.suspend(() =>
+      built !== undefined
+        ? Effect.succeed(built)
+        : Effect.zipRight(
+            start,
+            Effect.tap(Deferred.await(ready), (client) => {
+              built = client
+            })
+          )
+    )
     return HttpClient.makeWith(
       (request: Effect.Effect<HttpClientRequest.HttpClientRequest>) =>
-        Effect.flatMap(Effect.zip(undici, request), ([client, request]) => client.execute(request)),
+        Effect.flatMap(request, (request) => Effect.flatMap(undici, (client) => client.execute(request))),
       Effect.succeed
     )
   })

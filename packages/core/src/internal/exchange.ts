@@ -5,9 +5,11 @@
  */
 import { HttpClient, type HttpClientError, HttpClientRequest, type HttpClientResponse } from "@effect/platform"
 import { Duration, Effect, Option, type Redacted, Schema } from "effect"
+import { constTrue } from "effect/Function"
 import * as CozeError from "../CozeError.js"
 import * as Deadline from "../Deadline.js"
 import type { Region } from "../Region.js"
+import { builtInTracer } from "./tracing.js"
 import * as Transport from "./transport.js"
 
 /** An HTTP answer as the decoders see it (see `Dialect.Answer`). */
@@ -91,26 +93,35 @@ export const send = (
     // The URL as sent (the endpoint prepends the api base), for the deadline's message.
     let sent = request.url
     const seen = HttpClient.tapRequest(client, (final) => Effect.sync(() => (sent = final.url)))
-    return seen.execute(request).pipe(
+    const exchange = seen.execute(request).pipe(
       Effect.mapError(transportError),
       Effect.filterOrElse(
         (response) => !Transport.isRedirect(response.status),
         (response) => Effect.fail(redirected(response, secrets))
       ),
       Effect.flatMap((response: HttpClientResponse.HttpClientResponse) =>
-        Effect.map(Effect.mapError(response.text, transportError), (text) => ({
-          status: response.status,
-          logId: response.headers["x-tt-logid"],
-          retryAfter: parseRetryAfter(response.headers["retry-after"]),
-          body: Option.getOrUndefined(decodeJson(text)),
-          secrets
-        }))
+        Effect.map(Effect.mapError(response.text, transportError), (text) => {
+          // Read once: a client may build the headers anew on every read.
+          const headers = response.headers
+          return {
+            status: response.status,
+            logId: headers["x-tt-logid"],
+            retryAfter: parseRetryAfter(headers["retry-after"]),
+            body: Option.getOrUndefined(decodeJson(text)),
+            secrets
+          }
+        })
       ),
       Transport.noRedirects,
-      Deadline.within(deadlines.request, (took) => `no complete answer from ${sent} within ${took}`),
-      Effect.withSpan("coze-auth.http", {
-        attributes: { "http.request.method": request.method, "url.path": pathOf(request.url) }
-      })
+      Deadline.within(deadlines.request, (took) => `no complete answer from ${sent} within ${took}`)
+    )
+    return Effect.tracerWith((tracer) =>
+      tracer === builtInTracer
+        ? // Nobody reads spans: the platform's per-request span (attributes, trace headers) is skipped too.
+          Effect.locally(exchange, HttpClient.currentTracerDisabledWhen, constTrue)
+        : Effect.withSpan(exchange, "coze-auth.http", {
+            attributes: { "http.request.method": request.method, "url.path": pathOf(request.url) }
+          })
     )
   })
 

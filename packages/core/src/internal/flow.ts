@@ -12,6 +12,7 @@ import * as Region from "../Region.js"
 import { retryUnprocessed } from "../Retry.js"
 import type { Flow, Token } from "../Token.js"
 import { load } from "./configError.js"
+import { withSpan } from "./tracing.js"
 
 export interface Client {
   readonly region: Region.Region
@@ -40,7 +41,7 @@ export const makeClient = (options: {
     const endpoint = Dialect.makeEndpoint(yield* HttpClient.HttpClient, region, options.transformClient)
     const exchange = dialect.bind(endpoint)
     const request = (grant: Dialect.Grant) =>
-      exchange.token(grant, flow).pipe(Effect.withSpan("coze-auth.token", { attributes: { flow, grant: grant._tag } }))
+      exchange.token(grant, flow).pipe(withSpan("coze-auth.token", { attributes: { flow, grant: grant._tag } }))
     const token = (grant: Dialect.Grant) => retryUnprocessed(request(grant))
     return {
       region,
@@ -52,7 +53,7 @@ export const makeClient = (options: {
       refresh: (refreshToken) =>
         token(
           Dialect.Grant.RefreshToken({ clientId: options.clientId, refreshToken, clientSecret: options.clientSecret })
-        ).pipe(Effect.withSpan(`${spanPrefix[flow]}.refresh`, { attributes: { flow } }))
+        ).pipe(withSpan(`${spanPrefix[flow]}.refresh`, { attributes: { flow } }))
     }
   })
 

@@ -10,6 +10,7 @@ import * as Deadline from "../Deadline.js"
 import { Token } from "../Token.js"
 import type * as TokenStore from "../TokenStore.js"
 import { type Held, hold, isFresh, sameToken } from "./held.js"
+import { withSpan } from "./tracing.js"
 
 /** Why a renewal runs: `force` renews even a fresh token, unless someone else renewed since `seen`. */
 export interface Need {
@@ -103,12 +104,22 @@ export const make = (profile: string, source: Source, store: TokenStore.Service)
           if (Option.isSome(stored) && (yield* freshAt(stored.value, need))) return stored.value
           const renewed = yield* obtain(stored)
           yield* store.set(profile, renewed).pipe(Effect.tapError(() => Ref.set(unsaved, Option.some(renewed))))
-          yield* Effect.logDebug("coze-auth: credential renewed").pipe(
-            Effect.annotateLogs({ profile, flow: renewed.flow, expiresAt: String(Option.getOrNull(renewed.expiresAt)) })
+          // Only built when Debug is on: formatting the expiry costs more than the rest of this step.
+          yield* Effect.whenLogLevel(
+            Effect.suspend(() =>
+              Effect.logDebug("coze-auth: credential renewed").pipe(
+                Effect.annotateLogs({
+                  profile,
+                  flow: renewed.flow,
+                  expiresAt: String(Option.getOrNull(renewed.expiresAt))
+                })
+              )
+            ),
+            "Debug"
           )
           return renewed
         }).pipe(Deadline.within(renewal, (took) => `the renewal of profile "${profile}" did not finish within ${took}`))
-      ).pipe(Effect.withSpan("Credentials.renewLocked", { attributes }))
+      ).pipe(withSpan("Credentials.renewLocked", { attributes }))
 
     const run = (need: Need): Effect.Effect<Token, CozeError> =>
       Effect.gen(function* () {
@@ -125,7 +136,7 @@ export const make = (profile: string, source: Source, store: TokenStore.Service)
         const whileWaiting = Effect.orElseSucceed(storedIfFresh(need), () => Option.none<Token>())
         return yield* store
           .withLock(profile, renewLocked(need, obtain), { whileWaiting })
-          .pipe(Effect.withSpan("Credentials.lock", { attributes }))
+          .pipe(withSpan("Credentials.lock", { attributes }))
       })
 
     const awaitFlight = (flight: Flight) =>
@@ -156,7 +167,7 @@ export const make = (profile: string, source: Source, store: TokenStore.Service)
           if (leader) {
             yield* run(need).pipe(
               Effect.tap(keep),
-              Effect.withSpan("Credentials.renew", { attributes: { ...attributes, force: need.force } }),
+              withSpan("Credentials.renew", { attributes: { ...attributes, force: need.force } }),
               Effect.interruptible,
               Effect.exit,
               Effect.flatMap((exit) => Effect.zipRight(Ref.set(inFlight, Option.none()), Deferred.done(mine, exit))),
