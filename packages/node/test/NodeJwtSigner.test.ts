@@ -65,13 +65,14 @@ describe("NodeJwtSigner", () => {
         Array.from({ length: 16 }, (_, i) => sign({ sessionName: `user-${i}` })),
         { concurrency: "unbounded" }
       )
-      const alone = [yield* sign({ sessionName: "alone" }), yield* sign()]
+      // The first one alone is gathered for a microtask; the next ones of the same fiber are signed on the spot.
+      const alone = [yield* sign({ sessionName: "alone" }), yield* sign(), yield* sign()]
       const tokens = yield* Effect.forEach([...together, ...alone], verified)
       assert.deepStrictEqual(
         tokens.slice(0, 16).map((token) => token.payload.session_name),
         Array.from({ length: 16 }, (_, i) => `user-${i}`)
       )
-      assert.strictEqual(new Set(tokens.map((token) => token.payload.jti)).size, 18)
+      assert.strictEqual(new Set(tokens.map((token) => token.payload.jti)).size, 19)
       assert.deepStrictEqual(decodeProtectedHeader(Redacted.value(alone[1]!)).kid, "kid-1")
     })
   )
