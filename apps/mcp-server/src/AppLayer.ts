@@ -9,7 +9,7 @@ import type { TokenStore } from "@coze-auth/core/TokenStore"
 import * as NodeCoze from "@coze-auth/node/NodeCoze"
 import type * as Profiles from "@coze-auth/profiles/Profiles"
 import type { HttpClient } from "@effect/platform"
-import { Layer } from "effect"
+import { Layer, RuntimeFlags } from "effect"
 import * as Logins from "./Logins.js"
 import { type Services, stderrLogger } from "./Runtime.js"
 import { Settings, type Service as SettingsService } from "./Settings.js"
@@ -26,5 +26,7 @@ export const make = <E, E2>(options: {
     Layer.provideMerge(Layer.succeed(Deadline.Deadlines, options.settings.deadlines)),
     Layer.provide(options.store),
     Layer.provideMerge(NodeCoze.layer),
-    Layer.provide(stderrLogger)
+    Layer.provide(stderrLogger),
+    // Nothing reads Effect's fiber metrics here; keeping them costs every tool call's fiber five metric updates.
+    Layer.provide(RuntimeFlags.disableRuntimeMetrics)
   )

@@ -7,7 +7,7 @@ import * as CozeError from "@coze-auth/core/CozeError"
 import type { Profiles } from "@coze-auth/profiles/Profiles"
 import type { HttpClient } from "@effect/platform"
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js"
-import { Cause, Effect, HashMap, type Layer, Logger, ManagedRuntime, Option } from "effect"
+import { Cause, Effect, Exit, HashMap, type Layer, Logger, ManagedRuntime, Option } from "effect"
 import type { Logins } from "./Logins.js"
 import type { Settings } from "./Settings.js"
 import { isToolError, type ToolError } from "./ToolError.js"
@@ -43,32 +43,43 @@ const unexpected = (cause: Cause.Cause<unknown>) =>
   })
 
 /** Logged once, where the tool's outcome is known; the result itself says only the one line. */
-const logUnexpected = (cause: Cause.Cause<unknown>) =>
-  unexpected(cause) ? Effect.logError("coze-auth: tool failed unexpectedly", cause) : Effect.void
+const logUnexpected = (runtime: AppRuntime, exit: Exit.Exit<unknown, unknown>) => {
+  if (Exit.isFailure(exit) && unexpected(exit.cause)) {
+    runtime.runFork(Effect.logError("coze-auth: tool failed unexpectedly", exit.cause))
+  }
+}
 
 export const make = (layer: Layer.Layer<Services, CozeError.CozeError>): AppRuntime => ManagedRuntime.make(layer)
 
-/** Runs a tool's program, cancelled when the client cancels the request, and maps the outcome. */
+/**
+ * Runs a tool's program, cancelled when the client cancels the request, and maps the outcome. A program that
+ * does not suspend (a cached token) is answered on the spot, without a promise (the SDK awaits either).
+ */
 export type RunTool = <A extends Record<string, unknown>>(
   program: Effect.Effect<A, CozeError.CozeError | ToolError, Services>,
   request: { readonly signal: AbortSignal }
-) => Promise<CallToolResult>
+) => CallToolResult | Promise<CallToolResult>
+
+const settle = (runtime: AppRuntime, exit: Exit.Exit<Record<string, unknown>, unknown>) => {
+  logUnexpected(runtime, exit)
+  return toCallToolResult(exit)
+}
 
 export const runTool =
   (runtime: AppRuntime): RunTool =>
   (program, { signal }) => {
-    // The fiber starts on the spot, so a call that never suspends (a cached token) is done here and needs no
-    // abort listener nor the runtime's promise: ~20 µs of a stdio round trip (docs/benchmarks.md).
-    const fiber = runtime.runFork(Effect.tapErrorCause(program, logUnexpected))
+    // The fiber starts on the spot, so a call that never suspends is done here and needs no abort listener
+    // nor the runtime's promise: ~20 µs of a stdio round trip (docs/benchmarks.md).
+    const fiber = runtime.runFork(program)
     const done = fiber.unsafePoll()
-    if (done !== null) return Promise.resolve(toCallToolResult(done))
+    if (done !== null) return settle(runtime, done)
     const cancel = () => fiber.unsafeInterruptAsFork(fiber.id())
     if (signal.aborted) cancel()
     else signal.addEventListener("abort", cancel, { once: true })
     return new Promise((resolve) =>
       fiber.addObserver((exit) => {
         signal.removeEventListener("abort", cancel)
-        resolve(toCallToolResult(exit))
+        resolve(settle(runtime, exit))
       })
     )
   }

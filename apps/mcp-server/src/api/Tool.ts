@@ -56,11 +56,13 @@ export const handler =
         : Option.none()
     }
     const { session_name, ...rest } = args
-    return run(
-      Effect.flatMap(
-        Effect.promise(() => import("./Call.js")),
-        (Call) => Call.call({ ...rest, sessionName: session_name }, channel)
-      ),
-      request
+    return Promise.resolve(
+      run(
+        Effect.flatMap(
+          Effect.promise(() => import("./Call.js")),
+          (Call) => Call.call({ ...rest, sessionName: session_name }, channel)
+        ),
+        request
+      )
     ).then(asToolResult)
   }

@@ -34,17 +34,48 @@ const output = {
 }
 
 /** No token lives longer than Coze grants: asking more gets the freshest there is, and the model is told. */
-const shortOf = (expiry: Option.Option<DateTime.Utc>, minValidSeconds: number | undefined) =>
+const shortOf = (expiry: Option.Option<DateTime.Utc>, minValidSeconds: number) =>
   Effect.map(DateTime.now, (now) =>
     Option.flatMap(expiry, (at) => {
       const left = Math.floor(Duration.toSeconds(DateTime.distanceDuration(now, at)))
-      return minValidSeconds === undefined || left >= minValidSeconds
+      return left >= minValidSeconds
         ? Option.none()
         : Option.some(
             `min_valid_seconds ${minValidSeconds} is longer than this profile's tokens live: this one was just ` +
               `renewed and stays valid for ${left} seconds (until expires_at); call token again when you need more`
           )
     })
+  )
+
+const noNote = Effect.succeed(Option.none<string>())
+
+interface Args {
+  readonly profile?: string | undefined
+  readonly min_valid_seconds?: number | undefined
+  readonly session_name?: string | undefined
+}
+
+// A chain of `flatMap`s rather than a generator: a cached token is the hot path of every `token` call, and
+// each step here is a step of its fiber (docs/benchmarks.md, "MCP server").
+const program = (args: Args) =>
+  Effect.flatMap(Profiles, (profiles) =>
+    Effect.flatMap(profiles.get(args.profile), (profile) =>
+      credentialsFor(profile, args.session_name).pipe(
+        Effect.flatMap((credentials) => credentials.token({ minValidSeconds: args.min_valid_seconds })),
+        Effect.flatMap((token) =>
+          Effect.map(
+            args.min_valid_seconds === undefined ? noNote : shortOf(token.expiresAt, args.min_valid_seconds),
+            (note) => ({
+              access_token: Redacted.value(token.accessToken),
+              token_type: "Bearer" as const,
+              expires_at: toIso(token.expiresAt),
+              api_base: profile.region.apiBase,
+              ...Option.match(note, { onNone: () => ({}), onSome: (note) => ({ note }) })
+            })
+          )
+        )
+      )
+    )
   )
 
 export const register = (server: McpServer, run: RunTool) =>
@@ -61,21 +92,5 @@ export const register = (server: McpServer, run: RunTool) =>
       outputSchema: output,
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true }
     },
-    (args, request) =>
-      run(
-        Effect.gen(function* () {
-          const profile = yield* (yield* Profiles).get(args.profile)
-          const credentials = yield* credentialsFor(profile, args.session_name)
-          const token = yield* credentials.token({ minValidSeconds: args.min_valid_seconds })
-          const note = yield* shortOf(token.expiresAt, args.min_valid_seconds)
-          return {
-            access_token: Redacted.value(token.accessToken),
-            token_type: "Bearer" as const,
-            expires_at: toIso(token.expiresAt),
-            api_base: profile.region.apiBase,
-            ...Option.match(note, { onNone: () => ({}), onSome: (note) => ({ note }) })
-          }
-        }),
-        request
-      )
+    (args, request) => run(program(args), request)
   )
