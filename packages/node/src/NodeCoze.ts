@@ -20,20 +20,17 @@
  */
 import type * as JwtOAuth from "@coze-auth/core/JwtOAuth"
 import { HttpClient, type HttpClientRequest } from "@effect/platform"
-import { Context, Deferred, Effect, Layer } from "effect"
-import { constTrue } from "effect/Function"
+import { Deferred, Effect, Layer, Scope } from "effect"
+import * as UndiciClient from "./internal/undiciClient.js"
 import * as NodeJwtSigner from "./NodeJwtSigner.js"
 
 /** Effect's own tracer, the one a program runs unless it installs another. */
 const builtInTracer = Effect.runSync(Effect.tracer)
 
-/** `client`, without the per-request span while no tracer is installed. */
-const untracedWithoutTracer = (client: HttpClient.HttpClient): HttpClient.HttpClient =>
-  HttpClient.transformResponse(client, (response) =>
-    Effect.flatMap(Effect.tracer, (tracer) =>
-      tracer === builtInTracer ? Effect.locally(response, HttpClient.currentTracerDisabledWhen, constTrue) : response
-    )
-  )
+interface Clients {
+  readonly traced: HttpClient.HttpClient
+  readonly untraced: HttpClient.HttpClient
+}
 
 /**
  * undici's client, built on the first request and closed with the layer's scope.
@@ -45,12 +42,22 @@ export const layerHttpClient: Layer.Layer<HttpClient.HttpClient> = Layer.scoped(
   HttpClient.HttpClient,
   Effect.gen(function* () {
     const scope = yield* Effect.scope
-    const build = Effect.promise(() => import("@effect/platform-node/NodeHttpClient")).pipe(
-      Effect.flatMap((module) => Layer.buildWithScope(module.layerUndici, scope)),
-      Effect.map((context) => untracedWithoutTracer(Context.get(context, HttpClient.HttpClient)))
+    const build = Effect.promise(() => import("@effect/platform-node/Undici")).pipe(
+      Effect.flatMap((undici) =>
+        Effect.acquireRelease(
+          Effect.sync(() => new undici.Agent()),
+          (agent) => Effect.promise(() => agent.destroy())
+        ).pipe(Scope.extend(scope))
+      ),
+      Effect.map(
+        (agent): Clients => ({
+          traced: UndiciClient.makeTraced(agent),
+          untraced: UndiciClient.makeUntraced(agent)
+        })
+      )
     )
     // Built once, in a fiber of the layer's own: a first request cancelled midway does not cancel the build.
-    const ready = yield* Deferred.make<HttpClient.HttpClient>()
+    const ready = yield* Deferred.make<Clients>()
     let started = false
     const start = Effect.uninterruptible(
       Effect.suspend(() => {
@@ -60,20 +67,26 @@ export const layerHttpClient: Layer.Layer<HttpClient.HttpClient> = Layer.scoped(
       })
     )
     // Once built, a request goes straight to it (no lock, no Deferred on the way).
-    let built: HttpClient.HttpClient | undefined
+    let built: Clients | undefined
     const undici = Effect.suspend(() =>
       built !== undefined
         ? Effect.succeed(built)
         : Effect.zipRight(
             start,
-            Effect.tap(Deferred.await(ready), (client) => {
-              built = client
+            Effect.tap(Deferred.await(ready), (clients) => {
+              built = clients
             })
           )
     )
     return HttpClient.makeWith(
       (request: Effect.Effect<HttpClientRequest.HttpClientRequest>) =>
-        Effect.flatMap(request, (request) => Effect.flatMap(undici, (client) => client.execute(request))),
+        Effect.flatMap(request, (request) =>
+          Effect.flatMap(undici, (clients) =>
+            Effect.tracerWith((tracer) =>
+              (tracer === builtInTracer ? clients.untraced : clients.traced).execute(request)
+            )
+          )
+        ),
       Effect.succeed
     )
   })
