@@ -139,22 +139,15 @@ export const make = (profile: string, source: Source, store: TokenStore.Service)
           .pipe(withSpan("Credentials.lock", { attributes }))
       })
 
-    const awaitFlight = (flight: Flight) =>
-      Effect.flatMap(Deadline.Deadlines, ({ token }) =>
-        Deferred.await(flight).pipe(
-          Deadline.within(
-            token,
-            (took) => `no token for profile "${profile}" within ${took}`,
-            "the renewal goes on in the background and stores its answer if one comes; try again shortly"
-          )
-        )
-      )
+    const noToken = (took: string) => `no token for profile "${profile}" within ${took}`
+    const goesOn = "the renewal goes on in the background and stores its answer if one comes; try again shortly"
 
     // Single flight, checked once: the first caller starts the renewal in a daemon fiber, so that a caller who
     // gives up (its `token` deadline, an interruption) does not abandon a rotated refresh token half-way;
-    // everyone awaits the same Deferred for at most `token`. The renewal itself is interruptible and bounded
-    // by the store's lock wait plus `renewal` (its lock is released however it ends); only the bookkeeping
-    // around it is not.
+    // it waits for that fiber (on a plain timer, no fiber of its own), the others for the same outcome through
+    // the flight's Deferred, each for at most `token`. The renewal itself is interruptible and bounded by the
+    // store's lock wait plus `renewal` (its lock is released however it ends); only the bookkeeping around it
+    // is not.
     const renew = (need: Need): Effect.Effect<Token, CozeError> =>
       Effect.uninterruptibleMask((restore) =>
         Effect.gen(function* () {
@@ -164,17 +157,18 @@ export const make = (profile: string, source: Source, store: TokenStore.Service)
             (current): [readonly [Flight, boolean], Option.Option<Flight>] =>
               Option.isSome(current) ? [[current.value, false], current] : [[mine, true], Option.some(mine)]
           )
-          if (leader) {
-            yield* run(need).pipe(
-              Effect.tap(keep),
-              withSpan("Credentials.renew", { attributes: { ...attributes, force: need.force } }),
-              Effect.interruptible,
-              Effect.exit,
-              Effect.flatMap((exit) => Effect.zipRight(Ref.set(inFlight, Option.none()), Deferred.done(mine, exit))),
-              Effect.forkDaemon
-            )
-          }
-          return yield* restore(awaitFlight(flight))
+          const { token } = yield* Deadline.Deadlines
+          if (!leader) return yield* restore(Deadline.within(token, noToken, goesOn)(Deferred.await(flight)))
+          const renewal = yield* run(need).pipe(
+            Effect.tap(keep),
+            withSpan("Credentials.renew", { attributes: { ...attributes, force: need.force } }),
+            Effect.interruptible,
+            // The fiber ends with the outcome as its value: a failed renewal is no fiber failing unobserved.
+            Effect.exit,
+            Effect.tap((exit) => Effect.zipRight(Ref.set(inFlight, Option.none()), Deferred.done(mine, exit))),
+            Effect.forkDaemon
+          )
+          return yield* restore(Effect.flatten(Deadline.awaitWithin(renewal, token, noToken, goesOn)))
         })
       )
 
