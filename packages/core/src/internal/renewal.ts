@@ -9,6 +9,7 @@ import type { Source } from "../Credentials.js"
 import * as Deadline from "../Deadline.js"
 import { Token } from "../Token.js"
 import type * as TokenStore from "../TokenStore.js"
+import { BoundedByRenewal } from "./exchange.js"
 import { type Held, hold, isFresh, sameToken } from "./held.js"
 import { withSpan } from "./tracing.js"
 
@@ -73,10 +74,11 @@ export const make = (profile: string, source: Source, store: TokenStore.Service)
           return yield* loginAgain(profile, `the credential of profile "${profile}" expired and has no refresh token`)
         }
         // The answer holds the only live refresh token once the server has spent this one: it is read for
-        // as long as the renewal may last, not cut at the request deadline.
+        // as long as the renewal may last, not cut at the request deadline (the renewal's bounds it).
         const { renewal } = yield* Deadline.Deadlines
         const renewed = yield* refresh(refreshToken.value).pipe(
           Deadline.withDeadlines({ request: renewal }),
+          Effect.provideService(BoundedByRenewal, true),
           Effect.catchTag("InvalidGrant", () =>
             Effect.zipRight(
               store.remove(profile),
