@@ -42,13 +42,9 @@ export const layerHttpClient: Layer.Layer<HttpClient.HttpClient> = Layer.scoped(
   HttpClient.HttpClient,
   Effect.gen(function* () {
     const scope = yield* Effect.scope
-    const build = Effect.promise(() => import("@effect/platform-node/Undici")).pipe(
-      Effect.flatMap((undici) =>
-        Effect.acquireRelease(
-          Effect.sync(() => new undici.Agent()),
-          (agent) => Effect.promise(() => agent.destroy())
-        ).pipe(Scope.extend(scope))
-      ),
+    // The platform's module loads undici and makes (and closes) its dispatcher; requests skip its client.
+    const build = Effect.promise(() => import("@effect/platform-node/NodeHttpClient")).pipe(
+      Effect.flatMap((module) => Scope.extend(module.makeDispatcher, scope)),
       Effect.map(
         (agent): Clients => ({
           traced: UndiciClient.makeTraced(agent),
