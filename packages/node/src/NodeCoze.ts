@@ -1,14 +1,16 @@
 /**
  * The fast defaults for a long-running Node program (the MCP server, a service): `JwtOAuth` signs on
- * node:crypto (`NodeJwtSigner`), and requests go over undici's own client (`NodeHttpClient.layerUndici`),
- * which skips `fetch`'s WHATWG layer: 0.4–0.6 ms less client CPU per token request than `FetchHttpClient`
- * (docs/benchmarks.md). Undici is loaded on the first request, not at start-up (≈ 60 ms of CPU more than
- * `fetch`'s first request): a one-shot program that makes one request or none, like the CLI, is better off
- * with `FetchHttpClient` and `NodeJwtSigner.layer` alone.
+ * node:crypto (`NodeJwtSigner`), and requests go straight over undici's `Dispatcher.request`
+ * (`internal/undiciClient.ts`), which skips `fetch`'s WHATWG layer and the platform client's per-request
+ * wrapping: 0.4–0.6 ms less client CPU per token request than `FetchHttpClient`, and ≈ 0.1 ms less than
+ * `NodeHttpClient.layerUndici` (docs/benchmarks.md). Undici is loaded on the first request, not at start-up
+ * (≈ 60 ms of CPU more than `fetch`'s first request): a one-shot program that makes one request or none, like
+ * the CLI, is better off with `FetchHttpClient` and `NodeJwtSigner.layer` alone.
  *
- * The platform's tracing span per request (≈ 0.1–0.2 ms) is left out while the program runs Effect's
- * built-in tracer, which exports nothing; with a tracer installed (OpenTelemetry, say) every request has its
- * span, as with any other client.
+ * While the program runs Effect's built-in tracer, which exports nothing, requests make no span and send no
+ * trace headers; with a tracer installed (OpenTelemetry, say) they go through the platform's
+ * `HttpClient.make`, every request with its span, as with any other client. Either way no redirect is
+ * followed, interruption aborts the request, and a failure keeps undici's error (and its code) as its cause.
  *
  * ```ts
  * import * as NodeCoze from "@coze-auth/node/NodeCoze"
