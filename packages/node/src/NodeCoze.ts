@@ -2,7 +2,7 @@
  * The fast defaults for a long-running Node program (the MCP server, a service): `JwtOAuth` signs on
  * node:crypto (`NodeJwtSigner`), and requests go straight over undici's `Dispatcher.request`
  * (`internal/undiciClient.ts`), which skips `fetch`'s WHATWG layer and the platform client's per-request
- * wrapping: 0.4–0.6 ms less client CPU per token request than `FetchHttpClient`, and ≈ 0.1 ms less than
+ * wrapping: 0.4–0.6 ms less client CPU per token request than `FetchHttpClient`, and 0.1–0.3 ms less than
  * `NodeHttpClient.layerUndici` (docs/benchmarks.md). Undici is loaded on the first request, not at start-up
  * (≈ 60 ms of CPU more than `fetch`'s first request): a one-shot program that makes one request or none, like
  * the CLI, is better off with `FetchHttpClient` and `NodeJwtSigner.layer` alone.

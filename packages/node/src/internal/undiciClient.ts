@@ -1,7 +1,7 @@
 /**
  * An `HttpClient` straight over undici's `Dispatcher.request`. The platform's undici client wraps every request
  * in an `AbortController`, a second response object and a `FinalizationRegistry` entry, and caches each body
- * read through `Effect.cached`: ≈ 0.17 ms of CPU per request on loopback (docs/benchmarks.md). This one does
+ * read through `Effect.cached`: 0.1–0.3 ms of CPU per request on loopback (docs/benchmarks.md). This one does
  * the same work with less: interruption aborts the request or the body read (the `AbortSignal` of
  * `Effect.async`), a response dropped unread frees its connection when collected, no redirect is followed
  * (undici's `request` never does), and a failure is a `RequestError` / `ResponseError` whose cause is undici's
