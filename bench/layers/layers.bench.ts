@@ -4,7 +4,8 @@
 // is what the layer added between them costs:
 //
 //   node:http → fetch → HttpClient (FetchHttpClient / NodeHttpClient / undici) execute + text, each with and
-//   without Effect's tracing span per request (HttpClient.withTracerDisabledWhen)
+//   without Effect's tracing span per request (HttpClient.withTracerDisabledWhen), and NodeCoze's own client over
+//   undici's Dispatcher.request
 //   → Dialect.send (+ error mapping, 30 s timeout) → Dialect.coze.token (+ body, Schema decode, Token)
 //   → retryUnprocessed (what DeviceOAuth.refresh is) → Credentials.refresh (+ single flight, store, lock)
 
@@ -12,6 +13,7 @@ import * as Dialect from "@coze-auth/core/Dialect"
 import * as Region from "@coze-auth/core/Region"
 import { retryUnprocessed } from "@coze-auth/core/Retry"
 import * as EmulatorClient from "@coze-auth/emulator/EmulatorClient"
+import * as NodeCoze from "@coze-auth/node/NodeCoze"
 import { FetchHttpClient, HttpClient, HttpClientRequest } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
 import { Effect, ManagedRuntime, Option, Redacted } from "effect"
@@ -30,7 +32,8 @@ const tokenUrl = `${emulator.url}/api/permission/oauth2/token`
 const clients = {
   fetch: ManagedRuntime.make(FetchHttpClient.layer),
   node: ManagedRuntime.make(NodeHttpClient.layer),
-  undici: ManagedRuntime.make(NodeHttpClient.layerUndici)
+  undici: ManagedRuntime.make(NodeHttpClient.layerUndici),
+  nodeCoze: ManagedRuntime.make(NodeCoze.layerHttpClient)
 }
 /** A client, with Effect's HTTP tracing span (and its trace headers) per request, or without it. */
 const httpClient = (name: keyof typeof clients, traced = true) =>
@@ -135,6 +138,7 @@ const layers: ReadonlyArray<readonly [name: string, label: string, sample: () =>
   ["httpUndici", "HttpClient undici execute + text", effect(await httpClientChain("undici"))],
   ["httpFetchUntraced", "HttpClient FetchHttpClient, tracer disabled", effect(await httpClientChain("fetch", false))],
   ["httpUndiciUntraced", "HttpClient undici, tracer disabled", effect(await httpClientChain("undici", false))],
+  ["httpNodeCoze", "HttpClient NodeCoze (MCP server: undici, untraced)", effect(await httpClientChain("nodeCoze"))],
   ["send", "Dialect.send, fetch (+ errors, timeout)", effect(await sendChain())],
   ["token", "Dialect exchange.token, fetch (+ body, decode)", effect(await tokenChain("fetch", false))],
   ["tokenUndici", "Dialect exchange.token, undici", effect(await tokenChain("undici", false))],
@@ -166,6 +170,7 @@ const above: Record<string, string> = {
   tokenUndici: "httpUndici",
   httpFetchUntraced: "httpFetch",
   httpUndiciUntraced: "httpUndici",
+  httpNodeCoze: "httpUndiciUntraced",
   tokenUndiciUntraced: "httpUndiciUntraced",
   retry: "token",
   credentials: "retry"

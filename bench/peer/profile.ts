@@ -6,7 +6,8 @@
 //
 // Variants: sdk (getJWTToken), fetch (JwtOAuth, WebCrypto, FetchHttpClient), node (NodeJwtSigner, fetch),
 // undici (NodeJwtSigner, NodeHttpClient.layerUndici), best (the same without Effect's HTTP tracing span), refresh (Credentials.refresh, fetch),
-// refresh-undici (the same on undici), nodehttp (a bare node:http refresh POST).
+// refresh-undici (the same on undici), refresh-nodecoze (the same on NodeCoze.layerHttpClient, the MCP server's
+// client), nodehttp (a bare node:http refresh POST).
 
 import { generateKeyPairSync } from "node:crypto"
 import { writeFileSync } from "node:fs"
@@ -15,6 +16,7 @@ import { Session } from "node:inspector/promises"
 import * as JwtOAuth from "@coze-auth/core/JwtOAuth"
 import * as Region from "@coze-auth/core/Region"
 import * as EmulatorClient from "@coze-auth/emulator/EmulatorClient"
+import * as NodeCoze from "@coze-auth/node/NodeCoze"
 import * as NodeJwtSigner from "@coze-auth/node/NodeJwtSigner"
 import { FetchHttpClient, type HttpClient } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
@@ -36,7 +38,11 @@ const app = await runtime.runPromise(
   emulator.createApp({ type: "jwt", public_key_pem: publicKey.export({ type: "spki", format: "pem" }).toString() })
 )
 const httpLayer: Layer.Layer<HttpClient.HttpClient> =
-  variant.endsWith("undici") || variant === "best" ? NodeHttpClient.layerUndici : FetchHttpClient.layer
+  variant === "refresh-nodecoze"
+    ? NodeCoze.layerHttpClient
+    : variant.endsWith("undici") || variant === "best"
+      ? NodeHttpClient.layerUndici
+      : FetchHttpClient.layer
 const client = ManagedRuntime.make(
   Layer.merge(httpLayer, variant === "fetch" ? Layer.empty : NodeJwtSigner.layer) as Layer.Layer<HttpClient.HttpClient>
 )
@@ -56,7 +62,8 @@ const one: () => Promise<unknown> = await (async () => {
         privateKeyPem: pem
       })
     case "refresh":
-    case "refresh-undici": {
+    case "refresh-undici":
+    case "refresh-nodecoze": {
       const { credentials } = await refresher()
       return () => client.runPromise(credentials.refresh)
     }

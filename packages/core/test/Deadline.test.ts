@@ -404,3 +404,47 @@ describe("within, on the live clock", () => {
     })
   )
 })
+
+// `awaitWithin` waits for a fiber it does not own (a renewal outliving its callers): on the live clock with a
+// plain timer, on a TestClock with Effect's timeout; either way the fiber goes on.
+describe("awaitWithin", () => {
+  it.live("on the live clock: a Timeout at the deadline leaves the fiber running, whose outcome still comes", () =>
+    Effect.gen(function* () {
+      const release = yield* Deferred.make<void>()
+      const fiber = yield* Effect.forkDaemon(Effect.as(Deferred.await(release), 42))
+      const error = yield* Effect.flip(Deadline.awaitWithin(fiber, Duration.millis(10), (took) => `none in ${took}`))
+      assert.strictEqual(error.reason, "Timeout")
+      assert.strictEqual(error.message, "none in 10ms")
+      yield* Deferred.succeed(release, undefined)
+      assert.strictEqual(yield* Deadline.awaitWithin(fiber, Duration.minutes(1), () => "late"), 42)
+    })
+  )
+
+  it.live("on the live clock: a failure keeps its error; an interrupted waiter leaves the fiber running", () =>
+    Effect.gen(function* () {
+      const failing = yield* Effect.fork(Effect.fail("refused" as const))
+      assert.strictEqual(
+        yield* Effect.flip(Deadline.awaitWithin(failing, Duration.minutes(1), () => "late")),
+        "refused"
+      )
+      const fiber = yield* Effect.forkDaemon(Effect.never)
+      const waiter = yield* Effect.fork(Deadline.awaitWithin(fiber, Duration.minutes(1), () => "late"))
+      yield* Effect.yieldNow()
+      assert.isTrue(Exit.isInterrupted(yield* Fiber.interrupt(waiter)))
+      assert.isNull(fiber.unsafePoll(), "the fiber runs on")
+      yield* Fiber.interrupt(fiber)
+    })
+  )
+
+  it.effect("on a TestClock: the same Timeout, the fiber running on", () =>
+    Effect.gen(function* () {
+      const fiber = yield* Effect.forkDaemon(Effect.as(Effect.sleep(Duration.minutes(2)), 42))
+      const waiter = yield* Effect.fork(Deadline.awaitWithin(fiber, Duration.minutes(1), (took) => `none in ${took}`))
+      yield* TestClock.adjust(Duration.minutes(1))
+      const error = yield* Effect.flip(Fiber.join(waiter))
+      assert.strictEqual(error.reason, "Timeout")
+      yield* TestClock.adjust(Duration.minutes(1))
+      assert.strictEqual(yield* Fiber.join(fiber), 42)
+    })
+  )
+})

@@ -4,9 +4,9 @@ import * as DeviceOAuth from "@coze-auth/core/DeviceOAuth"
 import * as JwtOAuth from "@coze-auth/core/JwtOAuth"
 import * as Region from "@coze-auth/core/Region"
 import * as EmulatorClient from "@coze-auth/emulator/EmulatorClient"
-import { HttpClient } from "@effect/platform"
+import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Fiber, Layer, Option, Tracer } from "effect"
+import { Chunk, Deferred, Effect, Fiber, Layer, Option, Stream, Tracer } from "effect"
 import * as NodeCoze from "../src/NodeCoze.js"
 import * as NodeJwtSigner from "../src/NodeJwtSigner.js"
 import { TestEmulator } from "./utils/emulator.js"
@@ -94,5 +94,89 @@ describe("NodeCoze", () => {
       const token = yield* flow.poll(code)
       assert.strictEqual((yield* flow.refresh(Option.getOrThrow(token.refreshToken))).flow, "device")
     }).pipe(Effect.provide(Layer.merge(TestEmulator(), NodeCoze.layer)))
+  )
+
+  it.scoped("a refused connection is a RequestError whose cause keeps undici's code", () =>
+    Effect.gen(function* () {
+      const server = yield* recordingServer(200)
+      yield* Effect.promise(() => new Promise((resolve) => server.server.close(resolve)))
+      const error = yield* Effect.flip(HttpClient.get(server.url))
+      assert.strictEqual(error._tag, "RequestError")
+      assert.strictEqual(error.reason, "Transport")
+      assert.strictEqual((error.cause as { code?: string }).code, "ECONNREFUSED")
+    }).pipe(Effect.provide(NodeCoze.layer))
+  )
+
+  it.scoped("a URL that does not parse is an InvalidUrl RequestError", () =>
+    Effect.gen(function* () {
+      const error = yield* Effect.flip(HttpClient.get("not a url"))
+      assert.strictEqual(error._tag, "RequestError")
+      assert.strictEqual(error.reason, "InvalidUrl")
+    }).pipe(Effect.provide(NodeCoze.layer))
+  )
+
+  it.scoped("interrupting a request waiting for its answer aborts it: the server sees the connection close", () =>
+    Effect.gen(function* () {
+      const arrived = yield* Deferred.make<void>()
+      const closed = yield* Deferred.make<void>()
+      const server = yield* Effect.acquireRelease(
+        Effect.async<{ readonly url: string; readonly server: http.Server }>((resume) => {
+          const server = http.createServer((request) => {
+            request.socket.on("close", () => Deferred.unsafeDone(closed, Effect.void))
+            Deferred.unsafeDone(arrived, Effect.void)
+          })
+          server.listen(0, "127.0.0.1", () =>
+            resume(Effect.succeed({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, server }))
+          )
+        }),
+        ({ server }) =>
+          Effect.promise(() => {
+            server.closeAllConnections()
+            return new Promise((resolve) => server.close(resolve))
+          })
+      )
+      const request = yield* Effect.fork(HttpClient.get(server.url))
+      yield* Deferred.await(arrived)
+      yield* Fiber.interrupt(request)
+      yield* Deferred.await(closed)
+    }).pipe(Effect.provide(NodeCoze.layer))
+  )
+
+  it.scoped("a streamed request body is sent whole, a streamed answer arrives chunk by chunk, text reads once", () =>
+    Effect.gen(function* () {
+      const server = yield* Effect.acquireRelease(
+        Effect.async<{ readonly url: string; readonly server: http.Server }>((resume) => {
+          const server = http.createServer((request, response) => {
+            let body = ""
+            request.on("data", (chunk) => {
+              body += chunk
+            })
+            request.on("end", () => {
+              response.writeHead(200, { "content-type": "text/plain", "set-cookie": "a=1" })
+              response.write(`got ${body};`)
+              setTimeout(() => response.end("done"), 5)
+            })
+          })
+          server.listen(0, "127.0.0.1", () =>
+            resume(Effect.succeed({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, server }))
+          )
+        }),
+        ({ server }) => Effect.promise(() => new Promise((resolve) => server.close(resolve)))
+      )
+      const encoder = new TextEncoder()
+      const streamed = HttpClientRequest.post(server.url).pipe(
+        HttpClientRequest.bodyStream(Stream.make(encoder.encode("ab"), encoder.encode("cd")))
+      )
+      const chunks = yield* HttpClient.execute(streamed).pipe(
+        Effect.flatMap((response) => Stream.runCollect(Stream.decodeText(response.stream)))
+      )
+      assert.isAtLeast(Chunk.size(chunks), 2)
+      assert.strictEqual(Chunk.join(chunks, ""), "got abcd;done")
+      const response = yield* HttpClient.post(server.url, { body: undefined })
+      assert.strictEqual(response.headers["content-type"], "text/plain")
+      assert.strictEqual(Option.getOrThrow(Option.fromNullable(response.cookies.cookies.a)).value, "1")
+      assert.strictEqual(yield* response.text, "got ;done")
+      assert.strictEqual(yield* response.text, "got ;done")
+    }).pipe(Effect.provide(NodeCoze.layer))
   )
 })

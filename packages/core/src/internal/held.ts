@@ -19,8 +19,9 @@ export interface Held {
 }
 
 export const hold = (token: Token): Held => {
-  const lifetime = Option.match(token.lifetime, { onNone: () => Number.POSITIVE_INFINITY, onSome: Duration.toMillis })
-  const margin = Option.match(token.lifetime, { onNone: () => 0, onSome: (_) => Duration.toMillis(refreshMargin(_)) })
+  const known = token.lifetime
+  const lifetime = Option.match(known, { onNone: () => Number.POSITIVE_INFINITY, onSome: Duration.toMillis })
+  const margin = Option.match(known, { onNone: () => 0, onSome: (_) => Duration.toMillis(refreshMargin(_)) })
   return {
     token,
     expiresAt: Option.match(token.expiresAt, {

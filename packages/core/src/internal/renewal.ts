@@ -1,7 +1,7 @@
 /**
  * The renewal state machine behind `Credentials`: the token held in memory, the one renewal in flight per
- * profile (single flight, in a daemon fiber; `renewal` bounds it once it holds the lock), the store's lock and re-read,
- * and a renewed credential that could not be stored (kept until the next renewal stores it).
+ * profile (single flight, in a daemon fiber; `renewal` bounds it once it holds the lock), the store's lock
+ * and re-read, and a renewed credential that could not be stored (kept until the next renewal stores it).
  */
 import { Clock, Deferred, Effect, Option, type Redacted, Ref } from "effect"
 import { type CozeError, NotAuthenticated, type TokenStoreError } from "../CozeError.js"
@@ -9,6 +9,7 @@ import type { Source } from "../Credentials.js"
 import * as Deadline from "../Deadline.js"
 import { Token } from "../Token.js"
 import type * as TokenStore from "../TokenStore.js"
+import { BoundedByRenewal } from "./exchange.js"
 import { type Held, hold, isFresh, sameToken } from "./held.js"
 import { withSpan } from "./tracing.js"
 
@@ -73,10 +74,11 @@ export const make = (profile: string, source: Source, store: TokenStore.Service)
           return yield* loginAgain(profile, `the credential of profile "${profile}" expired and has no refresh token`)
         }
         // The answer holds the only live refresh token once the server has spent this one: it is read for
-        // as long as the renewal may last, not cut at the request deadline.
+        // as long as the renewal may last, not cut at the request deadline (the renewal's bounds it).
         const { renewal } = yield* Deadline.Deadlines
         const renewed = yield* refresh(refreshToken.value).pipe(
           Deadline.withDeadlines({ request: renewal }),
+          Effect.provideService(BoundedByRenewal, true),
           Effect.catchTag("InvalidGrant", () =>
             Effect.zipRight(
               store.remove(profile),
@@ -131,30 +133,23 @@ export const make = (profile: string, source: Source, store: TokenStore.Service)
           source._tag === "Mint"
             ? () => source.mint
             : (current: Option.Option<Token>) => refreshWith(current, source.refresh)
-        // The lock span covers the wait for the lock; `renewLocked` starts when it is held.
         // While another process holds the lock, its renewal is ours as soon as it is stored.
         const whileWaiting = Effect.orElseSucceed(storedIfFresh(need), () => Option.none<Token>())
+        // The lock span covers the wait for the lock; `renewLocked` starts when it is held.
         return yield* store
           .withLock(profile, renewLocked(need, obtain), { whileWaiting })
           .pipe(withSpan("Credentials.lock", { attributes }))
       })
 
-    const awaitFlight = (flight: Flight) =>
-      Effect.flatMap(Deadline.Deadlines, ({ token }) =>
-        Deferred.await(flight).pipe(
-          Deadline.within(
-            token,
-            (took) => `no token for profile "${profile}" within ${took}`,
-            "the renewal goes on in the background and stores its answer if one comes; try again shortly"
-          )
-        )
-      )
+    const noToken = (took: string) => `no token for profile "${profile}" within ${took}`
+    const goesOn = "the renewal goes on in the background and stores its answer if one comes; try again shortly"
 
     // Single flight, checked once: the first caller starts the renewal in a daemon fiber, so that a caller who
     // gives up (its `token` deadline, an interruption) does not abandon a rotated refresh token half-way;
-    // everyone awaits the same Deferred for at most `token`. The renewal itself is interruptible and bounded
-    // by the store's lock wait plus `renewal` (its lock is released however it ends); only the bookkeeping
-    // around it is not.
+    // it waits for that fiber (on a plain timer, no fiber of its own), the others for the same outcome through
+    // the flight's Deferred, each for at most `token`. The renewal itself is interruptible and bounded by the
+    // store's lock wait plus `renewal` (its lock is released however it ends); only the bookkeeping around it
+    // is not.
     const renew = (need: Need): Effect.Effect<Token, CozeError> =>
       Effect.uninterruptibleMask((restore) =>
         Effect.gen(function* () {
@@ -164,17 +159,18 @@ export const make = (profile: string, source: Source, store: TokenStore.Service)
             (current): [readonly [Flight, boolean], Option.Option<Flight>] =>
               Option.isSome(current) ? [[current.value, false], current] : [[mine, true], Option.some(mine)]
           )
-          if (leader) {
-            yield* run(need).pipe(
-              Effect.tap(keep),
-              withSpan("Credentials.renew", { attributes: { ...attributes, force: need.force } }),
-              Effect.interruptible,
-              Effect.exit,
-              Effect.flatMap((exit) => Effect.zipRight(Ref.set(inFlight, Option.none()), Deferred.done(mine, exit))),
-              Effect.forkDaemon
-            )
-          }
-          return yield* restore(awaitFlight(flight))
+          const { token } = yield* Deadline.Deadlines
+          if (!leader) return yield* restore(Deadline.within(token, noToken, goesOn)(Deferred.await(flight)))
+          const renewal = yield* run(need).pipe(
+            Effect.tap(keep),
+            withSpan("Credentials.renew", { attributes: { ...attributes, force: need.force } }),
+            Effect.interruptible,
+            // The fiber ends with the outcome as its value: a failed renewal is no fiber failing unobserved.
+            Effect.exit,
+            Effect.tap((exit) => Effect.zipRight(Ref.set(inFlight, Option.none()), Deferred.done(mine, exit))),
+            Effect.forkDaemon
+          )
+          return yield* restore(Effect.flatten(Deadline.awaitWithin(renewal, token, noToken, goesOn)))
         })
       )
 
