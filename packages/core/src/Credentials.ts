@@ -134,9 +134,10 @@ export const refreshMargin: (lifetime: Duration.DurationInput) => Duration.Durat
  * fails with the `TokenStoreError` but the renewed credential (whose refresh token is now the only live
  * one) is kept in memory, and the next renewal stores it instead of refreshing again.
  *
- * Deadlines (`Deadline`): each call waits at most `token` (60 s); the renewal runs apart from its callers for
- * at most `renewal` (2 min) — lock wait, request and write — and the request spending the refresh token is
- * read for all of it, so an answer that comes after the caller gave up is still stored for the next call.
+ * Deadlines (`Deadline`): each call waits at most `token` (60 s); the renewal runs apart from its callers,
+ * waiting for the store's lock at most the store's lock wait and then, once it holds it, at most `renewal`
+ * (2 min) — re-read, request and write — and the request spending the refresh token is read for all of it,
+ * so an answer that comes after the caller gave up is still stored for the next call.
  * After a renewal failed or ran out of time, the next call starts a new one.
  *
  * @since 0.1.0
