@@ -31,7 +31,7 @@ beforeAll(async () => {
 })
 afterAll(async () => {
   await Promise.all(servers.map((server) => server.close()))
-  emulator?.child.kill()
+  await emulator?.stop()
 })
 
 const start = async (env: Record<string, string>) => {

@@ -1,15 +1,15 @@
 /**
  * The built CLI (`dist/main.js`) run as a user runs it, against an emulator started as a separate process
- * (`packages/emulator/dist/bin.js --port 0`), with a file store in a temporary `COZE_AUTH_HOME`.
+ * (`@coze-auth/emulator/EmulatorProcess`: its built `bin`), with a file store in a temporary `COZE_AUTH_HOME`.
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
+import * as EmulatorProcess from "@coze-auth/emulator/EmulatorProcess"
 
 export const mainJs = fileURLToPath(new URL("../../dist/main.js", import.meta.url))
-export const emulatorJs = fileURLToPath(new URL("../../../../packages/emulator/dist/bin.js", import.meta.url))
 export const mcpJs = fileURLToPath(new URL("../../../mcp-server/dist/main.js", import.meta.url))
 
 export const tempHome = () => mkdtempSync(path.join(os.tmpdir(), "coze-auth-cli-"))
@@ -45,14 +45,8 @@ export interface Emulator {
   readonly stop: () => Promise<void>
 }
 
-const exited = (child: ChildProcess) =>
-  new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : child.once("exit", () => resolve())))
-
 export const startEmulator = async (...flags: ReadonlyArray<string>): Promise<Emulator> => {
-  const child = spawn(process.execPath, [emulatorJs, "--port", "0", "--interval", "1", ...flags], {
-    stdio: ["ignore", "pipe", "pipe"]
-  })
-  const url = (await watch(child.stdout!).find(/listening on (http:\/\/\S+)/))[1]!
+  const { stop, url } = await EmulatorProcess.start(["--interval", "1", ...flags])
   const control = (route: string, body?: object) =>
     fetch(`${url}/__emulator${route}`, {
       method: body === undefined ? "GET" : "POST",
@@ -65,10 +59,7 @@ export const startEmulator = async (...flags: ReadonlyArray<string>): Promise<Em
     createApp: (body) => control("/apps", body) as Promise<{ client_id: string; public_key_id?: string }>,
     usersMe: (token) =>
       fetch(`${url}/v1/users/me`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.status),
-    stop: async () => {
-      child.kill("SIGTERM")
-      await exited(child)
-    }
+    stop
   }
 }
 

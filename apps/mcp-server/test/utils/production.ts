@@ -2,27 +2,24 @@
  * The product as users run it: the emulator's shipped `bin` as a process of its own, and the built server
  * (`dist/main.js`) with real profiles and the file store, each started the way a user or an MCP client does.
  */
-import { type ChildProcess, spawn } from "node:child_process"
-import { fileURLToPath } from "node:url"
+import * as Emulator from "@coze-auth/emulator/EmulatorProcess"
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js"
 import { mainJs, watch } from "./spawned.js"
 
-export const emulatorBin = fileURLToPath(new URL("../../../../packages/emulator/dist/bin.js", import.meta.url))
+export const emulatorBin = Emulator.binJs
 
 export interface EmulatorProcess {
   readonly url: string
-  readonly child: ChildProcess
+  readonly stop: () => Promise<void>
   readonly control: <A = Record<string, unknown>>(route: string, body?: object) => Promise<A>
   readonly requests: () => Promise<ReadonlyArray<{ readonly path: string; readonly grant_type?: string }>>
 }
 
-/** `node packages/emulator/dist/bin.js --port 0`, ready once it prints its URL. */
+/** The emulator's built `bin` on a free port (`@coze-auth/emulator/EmulatorProcess`), with its control API. */
 export const startEmulator = async (): Promise<EmulatorProcess> => {
-  const child = spawn(process.execPath, [emulatorBin, "--port", "0"], { stdio: ["ignore", "pipe", "pipe"] })
-  const stdout = watch(child.stdout!)
-  const url = (await stdout.find(/coze-auth emulator listening on (http:\/\/127\.0\.0\.1:\d+)/))[1]!
+  const { stop, url } = await Emulator.start()
   const control = async <A>(route: string, body?: object): Promise<A> => {
     const response = await fetch(`${url}/__emulator${route}`, {
       method: body === undefined ? "GET" : "POST",
@@ -32,7 +29,7 @@ export const startEmulator = async (): Promise<EmulatorProcess> => {
     if (!response.ok) throw new Error(`emulator ${route}: ${response.status} ${await response.text()}`)
     return (await response.json()) as A
   }
-  return { url, child, control, requests: () => control("/requests") }
+  return { url, stop, control, requests: () => control("/requests") }
 }
 
 export interface ServerProcess {

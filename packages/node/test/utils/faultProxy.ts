@@ -1,8 +1,6 @@
-import { type ChildProcess, spawn } from "node:child_process"
 import * as http from "node:http"
 import type { AddressInfo, Socket } from "node:net"
-import * as path from "node:path"
-import { createInterface } from "node:readline"
+import * as EmulatorProcess from "@coze-auth/emulator/EmulatorProcess"
 
 /** Every way the fault proxy can misbehave. */
 export const faults = [
@@ -205,29 +203,6 @@ export const startFaultProxy = async (upstream: string): Promise<FaultProxy> => 
   }
 }
 
-/** The emulator as its own process on a free port: its URL, and a way to stop it. */
-export const startEmulator = async (args: ReadonlyArray<string> = []) => {
-  const bin = path.join(import.meta.dirname, "..", "..", "..", "emulator", "src", "bin.ts")
-  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", bin, "--port", "0", ...args], {
-    stdio: ["ignore", "pipe", "ignore"]
-  })
-  const url = await new Promise<string>((resolve, reject) => {
-    child.on("exit", (code) => reject(new Error(`the emulator exited with ${code}`)))
-    if (child.stdout) {
-      createInterface({ input: child.stdout }).on("line", (line) => {
-        const found = /listening on (\S+)/.exec(line)
-        if (found?.[1] !== undefined) resolve(found[1])
-      })
-    }
-  })
-  return {
-    url,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve()
-        child.removeAllListeners("exit")
-        child.on("exit", () => resolve())
-        child.kill("SIGTERM")
-      })
-  }
-}
+/** The emulator as its own process on a free port, from source (this package's tests run before any build). */
+export const startEmulator = (args: ReadonlyArray<string> = []) =>
+  EmulatorProcess.start(args, EmulatorProcess.fromSource)
