@@ -10,7 +10,6 @@
 // 3. A refresh (rotating refresh token) over loopback through Credentials, against the same POST made with
 //    bare node:http and bare fetch. Target: within 0.5 ms of node:http.
 
-import { generateKeyPairSync } from "node:crypto"
 import * as Credentials from "@coze-auth/core/Credentials"
 import * as JwtOAuth from "@coze-auth/core/JwtOAuth"
 import * as Region from "@coze-auth/core/Region"
@@ -25,6 +24,7 @@ import { fetchPost as fetchPostTo, nodeHttpPost } from "../shared/bare.js"
 import { sdkJwtToken } from "../shared/cozeApi.js"
 import { deviceLogin, memoryCredentials } from "../shared/device.js"
 import * as Emulator from "../shared/emulator.js"
+import { jwtApp } from "../shared/jwt.js"
 import { measure, measureEffect, median, quick, report, runRounds, spread } from "../shared/measure.js"
 
 const rounds = quick ? 3 : 9
@@ -34,11 +34,7 @@ const inFlight = 8
 const runtime = ManagedRuntime.make(Emulator.layer())
 const emulator = await runtime.runPromise(EmulatorClient.EmulatorClient)
 const region = Region.custom({ apiBase: emulator.url })
-const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 })
-const pem = privateKey.export({ type: "pkcs8", format: "pem" }).toString()
-const app = await runtime.runPromise(
-  emulator.createApp({ type: "jwt", public_key_pem: publicKey.export({ type: "spki", format: "pem" }).toString() })
-)
+const { app, pem } = await runtime.runPromise(jwtApp(emulator))
 
 // --- 1. a JWT token, end to end ------------------------------------------------------------------------------
 

@@ -9,7 +9,6 @@
 // refresh-undici (the same on undici), refresh-nodecoze (the same on NodeCoze.layerHttpClient, the MCP server's
 // client), nodehttp (a bare node:http refresh POST).
 
-import { generateKeyPairSync } from "node:crypto"
 import { writeFileSync } from "node:fs"
 import * as http from "node:http"
 import { Session } from "node:inspector/promises"
@@ -24,6 +23,7 @@ import { Effect, Layer, ManagedRuntime, Option, Redacted } from "effect"
 import { sdkJwtToken } from "../shared/cozeApi.js"
 import { deviceLogin, memoryCredentials } from "../shared/device.js"
 import * as Emulator from "../shared/emulator.js"
+import { jwtApp } from "../shared/jwt.js"
 
 const [variant = "fetch", count = "2000"] = process.argv.slice(2).filter((arg) => !arg.startsWith("--"))
 const n = Number(count)
@@ -32,11 +32,7 @@ const saveAt = process.argv.indexOf("--save")
 const runtime = ManagedRuntime.make(Emulator.layer())
 const emulator = await runtime.runPromise(EmulatorClient.EmulatorClient)
 const region = Region.custom({ apiBase: emulator.url })
-const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 })
-const pem = privateKey.export({ type: "pkcs8", format: "pem" }).toString()
-const app = await runtime.runPromise(
-  emulator.createApp({ type: "jwt", public_key_pem: publicKey.export({ type: "spki", format: "pem" }).toString() })
-)
+const { app, pem } = await runtime.runPromise(jwtApp(emulator))
 const httpLayer: Layer.Layer<HttpClient.HttpClient> =
   variant === "refresh-nodecoze"
     ? NodeCoze.layerHttpClient
