@@ -15,6 +15,7 @@ const root = fileURLToPath(new URL("..", import.meta.url))
 const workspaces = ["packages", "apps"].flatMap((dir) =>
   readdirSync(path.join(root, dir)).map((name) => path.join(root, dir, name))
 )
+const firstLine = (text) => (text ?? "").trim().split("\n")[0].slice(0, 300)
 const report = (ws) => path.join(ws, "test-results", "vitest.json")
 
 let failedChecks = 0
@@ -43,6 +44,8 @@ if (check("install", pnpm(["install", ...(process.env.CI ? ["--frozen-lockfile"]
 
 let passed = 0
 let failed = failedChecks
+// Named again just above the totals: CI logs are often read from their tail.
+const failures = []
 for (const ws of workspaces) {
   if (!existsSync(report(ws))) continue
   const { numPassedTests, numFailedTests, testResults } = JSON.parse(readFileSync(report(ws), "utf8"))
@@ -51,7 +54,16 @@ for (const ws of workspaces) {
   )
   passed += numPassedTests
   failed += numFailedTests + unloadable.length
+  const where = path.relative(root, ws)
+  for (const file of testResults) {
+    const name = path.relative(ws, file.name)
+    for (const test of file.assertionResults.filter((test) => test.status === "failed")) {
+      failures.push(`${where}/${name} > ${test.fullName}: ${firstLine(test.failureMessages[0])}`)
+    }
+    if (unloadable.includes(file)) failures.push(`${where}/${name} did not load: ${firstLine(file.message)}`)
+  }
 }
+for (const failure of failures) console.error(`coze-auth: FAILED ${failure}`)
 // The test run failed but no report counts a failure (vitest died before writing one): still a failure.
 if (!testsPassed && failed === failedChecks) failed++
 console.log(`${passed} passed, ${failed} failed`)
