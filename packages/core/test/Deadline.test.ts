@@ -252,8 +252,16 @@ describe("Deadline", () => {
 })
 
 describe("transport errors say what failed", () => {
+  // One attempt each, on real sockets: no retry fits in an operation deadline this short, so the tests wait
+  // on no backoff (and a port freed for the refused test is open to reuse for milliseconds, not seconds).
   const deviceAt = (apiBase: string) =>
-    DeviceOAuth.make({ clientId: "c", region: Region.custom({ apiBase }) }).pipe(Effect.provide(FetchHttpClient.layer))
+    DeviceOAuth.make({ clientId: "c", region: Region.custom({ apiBase }) }).pipe(
+      Effect.provide(FetchHttpClient.layer),
+      Effect.map((device) => ({
+        deviceCode: () =>
+          device.deviceCode().pipe(Deadline.withDeadlines({ operation: "10 seconds", request: "10 seconds" }))
+      }))
+    )
 
   it.live("connection refused names the host and the setting to check", () =>
     Effect.gen(function* () {
