@@ -1,18 +1,10 @@
 import { TokenStoreError } from "@coze-auth/core/CozeError"
-import { afterEach, assert, describe, it, vi } from "@effect/vitest"
+import { assert, describe, it, vi } from "@effect/vitest"
 import { ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js"
 import { Effect } from "effect"
-import { type Harness, makeHarness, structured, textOf, usersMe } from "./utils/harness.js"
+import { type Harness, perTest, structured, textOf, usersMe } from "./utils/harness.js"
 
-let harness: Harness | undefined
-const open = async (options?: Parameters<typeof makeHarness>[0]) => {
-  harness = await makeHarness(options)
-  return harness
-}
-afterEach(async () => {
-  await harness?.close()
-  harness = undefined
-})
+const open = perTest()
 
 /** Starts a device login and returns its user code. */
 const startDevice = async (h: Harness, profile = "default") => {
