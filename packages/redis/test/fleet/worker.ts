@@ -1,6 +1,8 @@
 // One process of one machine of the fleet: its store comes from the environment as a user's would
 // (COZE_AUTH_STORE=redis://…, COZE_AUTH_STORE_KEY, COZE_AUTH_REDIS_LEASE, its own COZE_AUTH_HOME), and it
-// calls `token()` and GET /v1/users/me (through the authenticated client) until `deadline` (epoch ms).
+// calls `token()` and GET /v1/users/me (through the authenticated client) until `deadline` (epoch ms), and
+// reads the stored credential's status every turn: a token in memory needs no store until it expires, so
+// without that read a Redis outage between two expiries would meet no call at all.
 // It prints `{"event":"refreshing"}` when it is about to refresh (after `slowMillis`, so a test can kill or
 // stop it in the middle of a refresh), then one report line: { calls, ok, failures, distinct }.
 // Usage: worker <api base> <device client id> <deadline> <slowMillis>
@@ -44,6 +46,8 @@ const program = Effect.gen(function* () {
       else if ((me.right as { code?: unknown }).code === 0) ok++
       else fail("users/me rejected")
     }
+    const status = yield* Effect.either(credentials.status)
+    if (status._tag === "Left") fail(labelOf(status.left))
     yield* Effect.sleep("20 millis")
   }
   process.stdout.write(`${JSON.stringify({ calls, ok, failures, distinct: distinct.size })}\n`)
