@@ -63,7 +63,8 @@ for (const ws of workspaces) {
     if (unloadable.includes(file)) failures.push(`${where}/${name} did not load: ${firstLine(file.message)}`)
   }
 }
-for (const failure of failures) console.error(`coze-auth: FAILED ${failure}`)
+// On stdout, with the totals: the line that ends the run stays last, whatever interleaves the two streams.
+for (const failure of failures) console.log(`coze-auth: FAILED ${failure}`)
 // The test run failed but no report counts a failure (vitest died before writing one): still a failure.
 if (!testsPassed && failed === failedChecks) failed++
 console.log(`${passed} passed, ${failed} failed`)
