@@ -40,7 +40,11 @@ describe.skipIf(skipReason !== "")(`a fleet on one Redis ${skipReason}`, () => {
         }
         for (const label of Object.keys(failures))
           assert.isTrue(tolerated.has(label), `unexpected ${label}: ${context}`)
-        assert.isAbove(failures["TokenStoreError:RedisUnavailable"] ?? 0, 0, `typed errors while Redis was down: ${context}`)
+        assert.isAbove(
+          failures["TokenStoreError:RedisUnavailable"] ?? 0,
+          0,
+          `typed errors while Redis was down: ${context}`
+        )
         // The stalled process refreshed with a spent refresh token (the one failed refresh); the fence refused
         // its removal of the newer credential.
         assert.isAtMost(report.refreshes.failed, 1, context)
