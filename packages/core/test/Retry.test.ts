@@ -3,6 +3,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber, Redacted, Ref, TestClock } from "effect"
 import { decodeJwt } from "jose"
 import { ServerError } from "../src/CozeError.js"
+import * as Deadline from "../src/Deadline.js"
 import * as DeviceOAuth from "../src/DeviceOAuth.js"
 import * as JwtOAuth from "../src/JwtOAuth.js"
 import * as PkceOAuth from "../src/PkceOAuth.js"
@@ -84,8 +85,33 @@ describe("Retry", () => {
               )
             : Effect.succeed(jsonResponse(200, deviceCodeAnswer))
       )
-      yield* runToCompletion(fiber)
+      yield* runToCompletion([fiber])
       yield* Fiber.join(fiber)
+      assert.strictEqual(yield* Ref.get(attempts), 3)
+    })
+  )
+
+  // Real time passes while these bodies arrive, with the request and operation deadlines pending on the
+  // TestClock: the clock must move only for the retry waits, or the deadlines would fire before their time.
+  it.effect("a 503 whose body takes real time to arrive is retried like any other", () =>
+    Effect.gen(function* () {
+      const arriving = (status: number, body: unknown) =>
+        new Response(
+          new ReadableStream({
+            start: (controller) => {
+              setTimeout(() => {
+                controller.enqueue(new TextEncoder().encode(JSON.stringify(body)))
+                controller.close()
+              }, 5)
+            }
+          }),
+          { status }
+        )
+      const { attempts, fiber } = yield* deviceCodeWith((attempt) =>
+        Effect.succeed(attempt < 3 ? arriving(503, {}) : arriving(200, deviceCodeAnswer))
+      )
+      yield* runToCompletion([fiber])
+      assert.strictEqual((yield* Fiber.join(fiber)).userCode, "ABCD-EFGH")
       assert.strictEqual(yield* Ref.get(attempts), 3)
     })
   )
@@ -93,7 +119,7 @@ describe("Retry", () => {
   it.effect("gives up after the bound with the last ServerError", () =>
     Effect.gen(function* () {
       const { attempts, fiber } = yield* deviceCodeWith(() => Effect.succeed(jsonResponse(502, {})))
-      yield* runToCompletion(fiber)
+      yield* runToCompletion([fiber])
       const error = yield* Effect.flip(Fiber.join(fiber))
       assert.strictEqual(error._tag, "ServerError")
       assert.strictEqual(yield* Ref.get(attempts), Retry.maxRetries + 1)
@@ -135,7 +161,8 @@ describe("Retry", () => {
         const exchange = yield* pkceWith(reply, (pkce) =>
           pkce.exchange({ code: "code", codeVerifier: Redacted.make("v"), redirectUri: "http://127.0.0.1/cb" })
         )
-        yield* runToCompletion(refresh.fiber, exchange.fiber)
+        // The third never answers: its request deadline is what ends it.
+        yield* runToCompletion([refresh.fiber, exchange.fiber], { upTo: Deadline.defaults.request })
         // The server may have rotated the refresh token or spent the code: the same value would be refused.
         for (const { attempts, fiber } of [refresh, exchange]) {
           const error = yield* Effect.flip(Fiber.join(fiber))
@@ -151,7 +178,7 @@ describe("Retry", () => {
       const { attempts, fiber } = yield* refreshWith((attempt) =>
         Effect.succeed(attempt === 1 ? jsonResponse(429, {}, { "retry-after": "1" }) : jsonResponse(200, token))
       )
-      yield* runToCompletion(fiber)
+      yield* runToCompletion([fiber])
       assert.strictEqual(Redacted.value((yield* Fiber.join(fiber)).accessToken), "czu_new")
       assert.strictEqual(yield* Ref.get(attempts), 2)
       assert.isTrue(Retry.isUnprocessed(new ServerError({ description: "rate limited", status: 429 })))
@@ -176,7 +203,7 @@ describe("Retry", () => {
         publicKeyId: "kid"
       }).pipe(Effect.provideService(HttpClient.HttpClient, client))
       const fiber = yield* Effect.fork(jwt.token())
-      yield* runToCompletion(fiber)
+      yield* runToCompletion([fiber])
       assert.strictEqual(Redacted.value((yield* Fiber.join(fiber)).accessToken), "czs_new")
       assert.strictEqual(yield* Ref.get(attempts), 3)
       assert.strictEqual(new Set(jtis).size, 3)

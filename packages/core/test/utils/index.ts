@@ -8,8 +8,9 @@ import {
   type HttpClientRequest,
   HttpClientResponse
 } from "@effect/platform"
-import { Chunk, Clock, Effect, type Fiber, Layer, Option, Ref, TestClock } from "effect"
+import { Chunk, Clock, Duration, Effect, type Fiber, Layer, Option, Ref, TestClock } from "effect"
 import * as Region from "../../src/Region.js"
+import * as Retry from "../../src/Retry.js"
 
 /** An emulator on a free loopback port (built inside the test, so it follows the TestClock) and its client. */
 export const TestEmulator = (options?: Partial<Emulator.Options>) =>
@@ -57,16 +58,25 @@ export const sleepingWithin = (seconds: number) =>
 export const advance = (seconds: number) =>
   Effect.zipRight(sleepingWithin(seconds), TestClock.adjust(`${seconds} seconds`))
 
-/** Moves the TestClock to each next wake-up, as the fibers come to sleep, until every one of them is done. */
-export const runToCompletion = (...fibers: ReadonlyArray<Fiber.Fiber<unknown, unknown>>) =>
+/**
+ * Moves the TestClock to each next wake-up within `upTo` (by default the longest retry wait), as the fibers come
+ * to sleep, until every one of them is done. A sleep further out is a deadline: jumping to it while a fiber
+ * waits on real async work (a body being read, a JWT being signed) would fire it, or use up the retry budget,
+ * before its time; pass the deadline as `upTo` where reaching it is the point.
+ */
+export const runToCompletion = (
+  fibers: ReadonlyArray<Fiber.Fiber<unknown, unknown>>,
+  options?: { readonly upTo?: Duration.DurationInput }
+) =>
   Effect.gen(function* () {
+    const upTo = Duration.toMillis(options?.upTo ?? Retry.maxDelay)
     for (let i = 0; i < maxTurns; i++) {
       const done = yield* Effect.forEach(fibers, (fiber) => Effect.map(fiber.poll, Option.isSome))
       if (done.every(Boolean)) return
       const now = yield* Clock.currentTimeMillis
-      const later = Chunk.filter(yield* TestClock.sleeps(), (at) => at > now)
-      if (Chunk.isNonEmpty(later))
-        yield* TestClock.setTime(Chunk.reduce(later, Number.POSITIVE_INFINITY, (min, at) => Math.min(min, at)))
+      const due = Chunk.filter(yield* TestClock.sleeps(), (at) => at > now && at <= now + upTo)
+      if (Chunk.isNonEmpty(due))
+        yield* TestClock.setTime(Chunk.reduce(due, Number.POSITIVE_INFINITY, (min, at) => Math.min(min, at)))
       yield* turn
     }
     return yield* Effect.dieMessage("the fibers under test never finished")
