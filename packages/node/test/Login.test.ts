@@ -1,7 +1,7 @@
 import * as TokenStore from "@coze-auth/core/TokenStore"
 import * as Chromium from "@coze-auth/emulator/Chromium"
 import { assert, describe, it } from "@effect/vitest"
-import { Deferred, Effect, Fiber, Layer, Option, Redacted, Ref, TestClock } from "effect"
+import { Deferred, Effect, Fiber, Layer, Option, Queue, Redacted, TestClock } from "effect"
 import * as Browser from "../src/Browser.js"
 import * as Login from "../src/Login.js"
 import { numberedToken } from "./fixtures/tokens.js"
@@ -21,24 +21,21 @@ describe("Login.device", () => {
   it.scoped("returns the pending login at once, reports progress, stores the token", () =>
     Effect.gen(function* () {
       const { emulator, client } = yield* deviceApp()
-      const progress = yield* Ref.make<ReadonlyArray<Login.LoginProgress>>([])
-      const login = yield* Login.device({
-        profile: "work",
-        client,
-        onProgress: (p) => Ref.update(progress, (all) => [...all, p])
-      })
+      // A report comes before each wait for the next poll: taking one is knowing where the poller is.
+      const progress = yield* Queue.unbounded<Login.LoginProgress>()
+      const login = yield* Login.device({ profile: "work", client, onProgress: (p) => Queue.offer(progress, p) })
       assert.strictEqual(login.pending.flow, "device")
       assert.include(login.pending.verificationUrl, "user_code=")
       const userCode = Option.getOrThrow(login.pending.userCode)
-      yield* TestClock.adjust("5 seconds") // first poll: still pending
+      assert.strictEqual((yield* Queue.take(progress)).attempt, 1)
+      yield* TestClock.adjust("5 seconds")
+      // The first poll was answered (still pending) before the user approves.
+      assert.strictEqual((yield* Queue.take(progress)).attempt, 2)
       yield* emulator.approveDevice(userCode)
       yield* TestClock.adjust("5 seconds")
       const token = yield* login.completion
       assert.deepStrictEqual(yield* storedAccess("work"), Option.some(Redacted.value(token.accessToken)))
-      assert.deepStrictEqual(
-        (yield* Ref.get(progress)).map((p) => p.attempt),
-        [1, 2]
-      )
+      assert.strictEqual(yield* Queue.size(progress), 0, "two polls, no third")
     }).pipe(Effect.provide(TestLayer))
   )
 
