@@ -175,7 +175,7 @@ export const awaitWithin = <A, E>(
 
 /**
  * `effect`, failing with a `TransportError` (reason `Timeout`) when it takes longer than `duration`;
- * `effect` is interrupted then.
+ * `effect` is interrupted then. An infinite `duration` is no deadline: no timer is set.
  *
  * @since 0.1.0
  * @category Combinators

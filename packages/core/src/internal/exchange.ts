@@ -4,7 +4,7 @@
  * body decoded with `Schema` (not `JSON.parse`).
  */
 import { HttpClient, type HttpClientError, HttpClientRequest, type HttpClientResponse } from "@effect/platform"
-import { Context, Duration, Effect, Option, type Redacted, Schema } from "effect"
+import { Duration, Effect, Option, type Redacted, Schema } from "effect"
 import { constTrue } from "effect/Function"
 import * as CozeError from "../CozeError.js"
 import * as Deadline from "../Deadline.js"
@@ -83,15 +83,6 @@ const redirected = (response: HttpClientResponse.HttpClientResponse, secrets: Re
   })
 }
 
-/**
- * Set while a renewal's own deadline bounds the request: the request deadline is then the renewal's, started
- * earlier, so a second timer could never fire first and is not set.
- */
-export class BoundedByRenewal extends Context.Reference<BoundedByRenewal>()(
-  "@coze-auth/core/internal/exchange/BoundedByRenewal",
-  { defaultValue: () => false }
-) {}
-
 /** See `Dialect.send`. */
 export const send = (
   client: HttpClient.HttpClient,
@@ -121,18 +112,14 @@ export const send = (
           }
         })
       ),
-      Transport.noRedirects
-    )
-    const bounded = Effect.flatMap(BoundedByRenewal, (byRenewal) =>
-      byRenewal
-        ? exchange
-        : Deadline.within(deadlines.request, (took) => `no complete answer from ${sent} within ${took}`)(exchange)
+      Transport.noRedirects,
+      Deadline.within(deadlines.request, (took) => `no complete answer from ${sent} within ${took}`)
     )
     return Effect.tracerWith((tracer) =>
       tracer === builtInTracer
         ? // Nobody reads spans: the platform's per-request span (attributes, trace headers) is skipped too.
-          Effect.locally(bounded, HttpClient.currentTracerDisabledWhen, constTrue)
-        : Effect.withSpan(bounded, "coze-auth.http", {
+          Effect.locally(exchange, HttpClient.currentTracerDisabledWhen, constTrue)
+        : Effect.withSpan(exchange, "coze-auth.http", {
             attributes: { "http.request.method": request.method, "url.path": pathOf(request.url) }
           })
     )

@@ -3,13 +3,12 @@
  * profile (single flight, in a daemon fiber; `renewal` bounds it once it holds the lock), the store's lock
  * and re-read, and a renewed credential that could not be stored (kept until the next renewal stores it).
  */
-import { Clock, Deferred, Effect, Option, type Redacted, Ref } from "effect"
+import { Clock, Deferred, Duration, Effect, Option, type Redacted, Ref } from "effect"
 import { type CozeError, NotAuthenticated, type TokenStoreError } from "../CozeError.js"
 import type { Source } from "../Credentials.js"
 import * as Deadline from "../Deadline.js"
 import { Token } from "../Token.js"
 import type * as TokenStore from "../TokenStore.js"
-import { BoundedByRenewal } from "./exchange.js"
 import { type Held, hold, isFresh, sameToken } from "./held.js"
 import { withSpan } from "./tracing.js"
 
@@ -74,11 +73,10 @@ export const make = (profile: string, source: Source, store: TokenStore.Service)
           return yield* loginAgain(profile, `the credential of profile "${profile}" expired and has no refresh token`)
         }
         // The answer holds the only live refresh token once the server has spent this one: it is read for
-        // as long as the renewal may last, not cut at the request deadline (the renewal's bounds it).
-        const { renewal } = yield* Deadline.Deadlines
+        // as long as the renewal may last, not cut at the request deadline. The renewal's own deadline, running
+        // since the lock was held, bounds it: the request takes no timer of its own.
         const renewed = yield* refresh(refreshToken.value).pipe(
-          Deadline.withDeadlines({ request: renewal }),
-          Effect.provideService(BoundedByRenewal, true),
+          Deadline.withDeadlines({ request: Duration.infinity }),
           Effect.catchTag("InvalidGrant", () =>
             Effect.zipRight(
               store.remove(profile),

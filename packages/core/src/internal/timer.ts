@@ -57,18 +57,20 @@ const timeoutLive = <A, E, R, E2>(effect: Effect.Effect<A, E, R>, millis: number
 
 const isLive = (clock: unknown, millis: number) => clock === liveClock && millis <= maxTimerMillis
 
-/** `Effect.timeoutFail(effect, { duration, onTimeout })`. */
+/** `Effect.timeoutFail(effect, { duration, onTimeout })`; an infinite `duration` sets no timer at all. */
 export const timeout = <A, E, R, E2>(
   effect: Effect.Effect<A, E, R>,
   duration: Duration.Duration,
   onTimeout: () => E2
 ): Effect.Effect<A, E | E2, R> =>
-  Effect.clockWith((clock) => {
-    const millis = Duration.toMillis(duration)
-    return isLive(clock, millis)
-      ? timeoutLive(effect, millis, onTimeout)
-      : Effect.timeoutFail(effect, { duration, onTimeout })
-  })
+  !Duration.isFinite(duration)
+    ? effect
+    : Effect.clockWith((clock) => {
+        const millis = Duration.toMillis(duration)
+        return isLive(clock, millis)
+          ? timeoutLive(effect, millis, onTimeout)
+          : Effect.timeoutFail(effect, { duration, onTimeout })
+      })
 
 /** Waits for `fiber`'s outcome at most `duration`; the fiber goes on either way. */
 export const awaitFiber = <A, E, E2>(
