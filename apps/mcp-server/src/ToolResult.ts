@@ -24,12 +24,14 @@ const describe = (error: CozeError | ToolError): string => {
 
 const failure = (text: string): CallToolResult => ({ content: [{ type: "text", text }], isError: true })
 
+export const success = (structured: Record<string, unknown>): CallToolResult => ({
+  content: [{ type: "text", text: JSON.stringify(structured) }],
+  structuredContent: structured
+})
+
 export const toCallToolResult = <A extends Record<string, unknown>>(exit: Exit.Exit<A, unknown>): CallToolResult =>
   Exit.match(exit, {
-    onSuccess: (structured) => ({
-      content: [{ type: "text", text: JSON.stringify(structured) }],
-      structuredContent: structured
-    }),
+    onSuccess: success,
     onFailure: (cause) => {
       const expected = Cause.failureOption(cause).pipe(
         Option.filter((e): e is CozeError | ToolError => isCozeError(e) || isToolError(e))

@@ -68,6 +68,13 @@ export interface Service {
    * never on every call.
    */
   readonly token: (options?: { readonly minValidSeconds?: number | undefined }) => Effect.Effect<Token, CozeError>
+  /**
+   * The token `token` would hand out without renewing, read on the spot, outside any fiber; `None` when it
+   * would renew first (call `token` then). For code that answers synchronously where it can (the MCP server's
+   * `token` tool): it skips the fiber a call of `token` runs in. Reads the clock of the fiber that made the
+   * service.
+   */
+  readonly unsafeFreshToken: (options?: { readonly minValidSeconds?: number | undefined }) => Option.Option<Token>
   /** Renews now, whatever the expiry (unless another fiber or process renewed since this one last looked). */
   readonly refresh: Effect.Effect<Token, CozeError>
   /**
@@ -156,27 +163,38 @@ export const make = (options: {
     // The hot path: a token in memory that is fresh enough is handed out without a span or a lock.
     const token: Service["token"] = (tokenOptions) => {
       const minValidSeconds = tokenOptions?.minValidSeconds
-      return Effect.flatMap(renewal.held, (current) =>
-        Option.isSome(current)
+      return Effect.suspend(() => {
+        const current = renewal.held()
+        return Option.isSome(current)
           ? Effect.flatMap(Clock.currentTimeMillis, (now) =>
               held.isFresh(current.value, now, minValidSeconds)
                 ? Effect.succeed(current.value.token)
                 : renewal.renew({ force: false, seen: Option.some(current.value.token), minValidSeconds })
             )
           : renewal.renew({ force: false, seen: Option.none(), minValidSeconds })
-      )
+      })
     }
 
-    const refresh: Service["refresh"] = Effect.flatMap(renewal.held, (current) =>
-      renewal.renew({ force: true, seen: Option.map(current, (_) => _.token), minValidSeconds: undefined })
+    const clock = yield* Effect.clock
+    const unsafeFreshToken: Service["unsafeFreshToken"] = (tokenOptions) => {
+      const current = renewal.held()
+      return Option.isSome(current) &&
+        held.isFresh(current.value, clock.unsafeCurrentTimeMillis(), tokenOptions?.minValidSeconds)
+        ? Option.some(current.value.token)
+        : Option.none()
+    }
+
+    const refresh: Service["refresh"] = Effect.suspend(() =>
+      renewal.renew({ force: true, seen: Option.map(renewal.held(), (_) => _.token), minValidSeconds: undefined })
     ).pipe(withSpan("Credentials.refresh", { attributes }))
 
     const refreshRejected: Service["refreshRejected"] = (rejected) =>
-      Effect.flatMap(renewal.held, (current) =>
-        Option.isSome(current) && !held.sameToken(current.value.token, rejected)
+      Effect.suspend(() => {
+        const current = renewal.held()
+        return Option.isSome(current) && !held.sameToken(current.value.token, rejected)
           ? Effect.succeed(current.value.token)
           : renewal.renew({ force: true, seen: Option.some(rejected), minValidSeconds: undefined })
-      ).pipe(withSpan("Credentials.refreshRejected", { attributes }))
+      }).pipe(withSpan("Credentials.refreshRejected", { attributes }))
 
     const status: Service["status"] = Effect.gen(function* () {
       const current = source._tag === "Static" ? Option.some(source.token) : yield* store.get(profile)
@@ -197,7 +215,7 @@ export const make = (options: {
             withSpan("Credentials.logout", { attributes })
           )
 
-    return { profile, token, refresh, refreshRejected, status, logout }
+    return { profile, token, unsafeFreshToken, refresh, refreshRejected, status, logout }
   })
 
 /**

@@ -114,6 +114,27 @@ describe("Credentials", () => {
     })
   )
 
+  it.effect("unsafeFreshToken reads what token would hand out without renewing, on the clock that made it", () =>
+    Effect.gen(function* () {
+      const { server, credentials } = yield* setup(900)
+      const fresh = (options?: { readonly minValidSeconds?: number }) =>
+        Option.map(credentials.unsafeFreshToken(options), accessOf)
+      assert.deepStrictEqual(fresh(), Option.none()) // nothing in memory before the first call
+      assert.strictEqual(accessOf(yield* credentials.token()), "SECRET-at-0")
+      assert.deepStrictEqual(fresh(), Option.some("SECRET-at-0"))
+      yield* TestClock.adjust("809 seconds")
+      assert.deepStrictEqual(fresh(), Option.some("SECRET-at-0"))
+      assert.deepStrictEqual(fresh({ minValidSeconds: 600 }), Option.none())
+      yield* TestClock.adjust("2 seconds") // inside the margin: token would renew
+      assert.deepStrictEqual(fresh(), Option.none())
+      assert.strictEqual(yield* server.requests, 0) // a look never renews
+      assert.strictEqual(accessOf(yield* credentials.token()), "SECRET-at-1")
+      assert.deepStrictEqual(fresh(), Option.some("SECRET-at-1"))
+      yield* credentials.logout
+      assert.deepStrictEqual(fresh(), Option.none())
+    })
+  )
+
   it.effect("1,000 fibers on an expired token: one refresh, one result", () =>
     Effect.gen(function* () {
       const { server, credentials } = yield* setup(900)

@@ -32,6 +32,8 @@ export interface Service {
   readonly store: Store.StoreChoice
   /** The named profile (or the default): a broken one fails with its `ConfigError`. */
   readonly get: (name: string | undefined) => Effect.Effect<Profile.Profile, UnknownProfile | CozeError.ConfigError>
+  /** The named usable profile (or the default), looked up on the spot; `get` says why there is none. */
+  readonly find: (name: string | undefined) => Option.Option<Profile.Profile>
 }
 
 /**
@@ -61,16 +63,21 @@ export const make = (options: {
   const first = Option.getOrUndefined(defaultName)
   const all = [...options.profiles].sort((a, b) => Number(b.name === first) - Number(a.name === first))
   const known = [...all.map((p) => p.name), ...broken.map((b) => b.name)]
+  const find = (name: string | undefined) => {
+    const wanted = name ?? first
+    return wanted === undefined ? Option.none() : Option.fromNullable(usable.get(wanted))
+  }
   return {
     all,
     broken,
     fileError,
     defaultName,
     store: options.store,
+    find,
     get: (name) => {
+      const profile = find(name)
+      if (Option.isSome(profile)) return Effect.succeed(profile.value)
       const wanted = name ?? first
-      const profile = wanted === undefined ? undefined : usable.get(wanted)
-      if (profile !== undefined) return Effect.succeed(profile)
       const error = wanted === undefined ? undefined : failed.get(wanted)
       if (error !== undefined) return Effect.fail(error)
       // The profile may be in the file that cannot be read: that is the error to fix.

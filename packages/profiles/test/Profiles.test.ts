@@ -48,6 +48,11 @@ describe("Profiles", () => {
       const unknown = yield* Effect.flip(profiles.get("nope"))
       assert.strictEqual(unknown.message, 'Unknown profile "nope"; configured profiles: cn, bot, inline')
       assert.strictEqual((yield* profiles.get(undefined)).name, "cn")
+      // `find` looks up the usable ones on the spot; a broken or unknown name is for `get` to explain.
+      assert.deepStrictEqual(
+        ["cn", undefined, "bot", "nope"].map((name) => Option.map(profiles.find(name), (p) => p.name)),
+        [Option.some("cn"), Option.some("cn"), Option.none(), Option.none()]
+      )
     })
   )
 

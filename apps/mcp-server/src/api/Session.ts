@@ -4,7 +4,7 @@
  */
 import type * as Credentials from "@coze-auth/core/Credentials"
 import type { Profile } from "@coze-auth/profiles/Profile"
-import { Effect, Equal } from "effect"
+import { Effect, Equal, Option } from "effect"
 import { SessionUnsupported } from "../ToolError.js"
 
 /** `Credentials` over one key of a keyed cache, so `AuthHttpClient` can renew a rejected session token. */
@@ -13,6 +13,8 @@ const sessionCredentials = (profile: Profile, keyed: Credentials.Keyed<string>, 
   return {
     profile: profile.name,
     token: (options) => keyed.token(name, options),
+    // Effect's `Cache` is read through an effect only.
+    unsafeFreshToken: () => Option.none(),
     refresh: renew,
     // A concurrent call may have renewed it already: only the token that was rejected is thrown away.
     refreshRejected: (rejected) =>

@@ -3,12 +3,15 @@
  * holds a secret; `COZE_AUTH_MCP_TOKEN_TOOL=off` leaves it unregistered (see tools/index.ts).
  */
 
-import { Profiles } from "@coze-auth/profiles/Profiles"
+import type { Token } from "@coze-auth/core/Token"
+import type { Profile } from "@coze-auth/profiles/Profile"
+import * as Profiles from "@coze-auth/profiles/Profiles"
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js"
 import { DateTime, Duration, Effect, Option, Redacted } from "effect"
 import * as z from "zod/v4"
 import { credentialsFor } from "../api/Session.js"
 import type { RunTool } from "../Runtime.js"
+import { success } from "../ToolResult.js"
 import { expiresAt, profile, sessionName, toIso } from "./shared.js"
 
 export const name = "token"
@@ -55,31 +58,44 @@ interface Args {
   readonly session_name?: string | undefined
 }
 
-// A chain of `flatMap`s rather than a generator: a cached token is the hot path of every `token` call, and
-// each step here is a step of its fiber (docs/benchmarks.md, "MCP server").
-const program = (args: Args) =>
-  Effect.flatMap(Profiles, (profiles) =>
+const answer = (token: Token, profile: Profile, note: Option.Option<string>) => ({
+  access_token: Redacted.value(token.accessToken),
+  token_type: "Bearer" as const,
+  expires_at: toIso(token.expiresAt),
+  api_base: profile.region.apiBase,
+  ...Option.match(note, { onNone: () => ({}), onSome: (note) => ({ note }) })
+})
+
+const program = (args: Args, profiles: Effect.Effect<Profiles.Service, never, Profiles.Profiles>) =>
+  Effect.flatMap(profiles, (profiles) =>
     Effect.flatMap(profiles.get(args.profile), (profile) =>
       credentialsFor(profile, args.session_name).pipe(
         Effect.flatMap((credentials) => credentials.token({ minValidSeconds: args.min_valid_seconds })),
         Effect.flatMap((token) =>
           Effect.map(
             args.min_valid_seconds === undefined ? noNote : shortOf(token.expiresAt, args.min_valid_seconds),
-            (note) => ({
-              access_token: Redacted.value(token.accessToken),
-              token_type: "Bearer" as const,
-              expires_at: toIso(token.expiresAt),
-              api_base: profile.region.apiBase,
-              ...Option.match(note, { onNone: () => ({}), onSome: (note) => ({ note }) })
-            })
+            (note) => answer(token, profile, note)
           )
         )
       )
     )
   )
 
-export const register = (server: McpServer, run: RunTool) =>
-  server.registerTool(
+export const register = (server: McpServer, run: RunTool) => {
+  // A plain `token` call whose token is in memory and fresh is the hot path of the tool: once a call has found
+  // the profiles, it is answered on the spot, without a fiber (docs/benchmarks.md, "MCP server"). Everything
+  // else (a renewal, `min_valid_seconds`' note, a session's token, an error) runs the program.
+  let found: Profiles.Service | undefined
+  const profiles = Effect.tap(Profiles.Profiles, (service) => {
+    found = service
+  })
+  const onTheSpot = (args: Args) => {
+    if (found === undefined || args.min_valid_seconds !== undefined || args.session_name !== undefined) return
+    const profile = Option.getOrUndefined(found.find(args.profile))
+    const token = profile && Option.getOrUndefined(profile.credentials.unsafeFreshToken())
+    return profile && token && success(answer(token, profile, Option.none()))
+  }
+  return server.registerTool(
     name,
     {
       title: "Get a Coze access token",
@@ -92,5 +108,6 @@ export const register = (server: McpServer, run: RunTool) =>
       outputSchema: output,
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true }
     },
-    (args, request) => run(program(args), request)
+    (args, request) => onTheSpot(args) ?? run(program(args, profiles), request)
   )
+}

@@ -20,8 +20,8 @@ export interface Need {
 }
 
 export interface Renewal {
-  /** The token in memory, if any. */
-  readonly held: Effect.Effect<Option.Option<Held>>
+  /** The token in memory, if any: a plain read, so a caller outside any fiber can look too. */
+  readonly held: () => Option.Option<Held>
   /** Joins the renewal in flight, or starts one; waits for it at most the `token` deadline. */
   readonly renew: (need: Need) => Effect.Effect<Token, CozeError>
   /** Forgets what memory holds (after a logout). */
@@ -35,9 +35,7 @@ const loginAgain = (profile: string, description: string) =>
 
 export const make = (profile: string, source: Source, store: TokenStore.Service): Effect.Effect<Renewal> =>
   Effect.gen(function* () {
-    const held = yield* Ref.make<Option.Option<Held>>(
-      source._tag === "Static" ? Option.some(hold(source.token)) : Option.none()
-    )
+    let held: Option.Option<Held> = source._tag === "Static" ? Option.some(hold(source.token)) : Option.none()
     const inFlight = yield* Ref.make(Option.none<Flight>())
     // Renewed but not yet stored (the write failed): it holds the live refresh token, so it is never lost.
     const unsaved = yield* Ref.make(Option.none<Token>())
@@ -46,7 +44,11 @@ export const make = (profile: string, source: Source, store: TokenStore.Service)
       flow: source._tag === "Static" ? source.token.flow : source._tag === "Mint" ? "jwt" : source.flow
     }
 
-    const keep = (token: Token) => Effect.as(Ref.set(held, Option.some(hold(token))), token)
+    const keep = (token: Token) =>
+      Effect.sync(() => {
+        held = Option.some(hold(token))
+        return token
+      })
 
     const freshAt = (token: Token, need: Need) =>
       Effect.map(Clock.currentTimeMillis, (now) =>
@@ -173,8 +175,13 @@ export const make = (profile: string, source: Source, store: TokenStore.Service)
       )
 
     return {
-      held: Ref.get(held),
+      held: () => held,
       renew,
-      forget: Effect.zipRight(Ref.set(held, Option.none()), Ref.set(unsaved, Option.none()))
+      forget: Effect.zipRight(
+        Effect.sync(() => {
+          held = Option.none()
+        }),
+        Ref.set(unsaved, Option.none())
+      )
     }
   })
