@@ -5,7 +5,7 @@
 //
 //   node:http → fetch → HttpClient (FetchHttpClient / NodeHttpClient / undici) execute + text, each with and
 //   without Effect's tracing span per request (HttpClient.withTracerDisabledWhen), and NodeCoze's own client over
-//   undici's Dispatcher.request
+//   node:http (what the MCP server and the CLI run)
 //   → Dialect.send (+ error mapping, 30 s timeout) → Dialect.coze.token (+ body, Schema decode, Token)
 //   → retryUnprocessed (what DeviceOAuth.refresh is) → Credentials.refresh (+ single flight, store, lock)
 
@@ -138,7 +138,7 @@ const layers: ReadonlyArray<readonly [name: string, label: string, sample: () =>
   ["httpUndici", "HttpClient undici execute + text", effect(await httpClientChain("undici"))],
   ["httpFetchUntraced", "HttpClient FetchHttpClient, tracer disabled", effect(await httpClientChain("fetch", false))],
   ["httpUndiciUntraced", "HttpClient undici, tracer disabled", effect(await httpClientChain("undici", false))],
-  ["httpNodeCoze", "HttpClient NodeCoze (MCP server: undici, untraced)", effect(await httpClientChain("nodeCoze"))],
+  ["httpNodeCoze", "HttpClient NodeCoze (node:http, untraced)", effect(await httpClientChain("nodeCoze"))],
   ["send", "Dialect.send, fetch (+ errors, timeout)", effect(await sendChain())],
   ["token", "Dialect exchange.token, fetch (+ body, decode)", effect(await tokenChain("fetch", false))],
   ["tokenUndici", "Dialect exchange.token, undici", effect(await tokenChain("undici", false))],

@@ -103,7 +103,7 @@ const jwtLabels = {
   nodeHttp: "JwtOAuth.token + NodeJwtSigner, NodeHttpClient",
   undici: "JwtOAuth.token + NodeJwtSigner, undici",
   untraced: "JwtOAuth.token + NodeJwtSigner, undici, untraced",
-  nodeCoze: "JwtOAuth.token, NodeCoze (MCP server)"
+  nodeCoze: "JwtOAuth.token, NodeCoze (MCP server, CLI)"
 }
 const jwtComparisons = [
   ["WebCrypto + fetch / @coze/api (before)", "fetch", "sdk", 1.2],
@@ -111,7 +111,7 @@ const jwtComparisons = [
   ["NodeJwtSigner + NodeHttpClient / @coze/api", "nodeHttp", "sdk", 1.2],
   ["NodeJwtSigner + undici / @coze/api", "undici", "sdk", 1.2],
   ["NodeJwtSigner + undici, untraced / @coze/api", "untraced", "sdk", 1.2],
-  ["NodeJwtSigner + NodeCoze.layerHttpClient / @coze/api", "nodeCoze", "sdk", 1.2]
+  ["NodeCoze (NodeJwtSigner + node:http) / @coze/api", "nodeCoze", "sdk", 1.2]
 ] as const
 
 console.log(`emulator in its own process at ${emulator.url}; ${rounds} rounds × ${windowMs} ms per variant`)
@@ -284,7 +284,7 @@ report(
     credentials: "Credentials.refresh, fetch (today's default)",
     credentialsNode: "Credentials.refresh, NodeHttpClient",
     credentialsUndici: "Credentials.refresh, undici, untraced",
-    credentialsNodeCoze: "Credentials.refresh, NodeCoze (MCP server)",
+    credentialsNodeCoze: "Credentials.refresh, NodeCoze (MCP server, CLI)",
     flow: "DeviceOAuth.refresh alone, fetch (no Credentials)"
   },
   [
@@ -317,7 +317,7 @@ const extraCpu = (name: string) =>
     0
   )
 console.log(
-  `  Credentials, NodeCoze (MCP server): ${extraMs("credentialsNodeCoze")} ms wall, ${extraCpu("credentialsNodeCoze")} µs CPU above node:http per refresh (target ≤ 500 µs CPU)`
+  `  Credentials, NodeCoze (MCP server, CLI): ${extraMs("credentialsNodeCoze")} ms wall, ${extraCpu("credentialsNodeCoze")} µs CPU above node:http per refresh (target ≤ 500 µs CPU)`
 )
 console.log(`  Credentials, undici untraced: ${extraCpu("credentialsUndici")} µs CPU above node:http per refresh`)
 

@@ -7,9 +7,8 @@ import { Console as NodeConsole } from "node:console"
 import { Writable } from "node:stream"
 import { stripVTControlCharacters } from "node:util"
 import * as Browser from "@coze-auth/node/Browser"
-import * as NodeJwtSigner from "@coze-auth/node/NodeJwtSigner"
+import * as NodeCoze from "@coze-auth/node/NodeCoze"
 import { Command } from "@effect/cli"
-import { FetchHttpClient } from "@effect/platform"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import { Effect, Exit, Layer, Logger, Option } from "effect"
 import packageJson from "../package.json" with { type: "json" }
@@ -68,14 +67,9 @@ globalThis.console = new NodeConsole({ stdout: plain(process.stdout), stderr: pl
 const tokenInArgv = WithToken.argvProblem(process.argv.slice(2))
 const program = tokenInArgv === undefined ? cli(process.argv) : Effect.fail(usage(tokenInArgv))
 
-// fetch, not NodeCoze's undici client: a run makes one request or none, and loading undici costs more CPU
-// (≈ 60 ms) than it saves per request (≈ 0.5 ms). JWTs are signed on node:crypto.
+// NodeCoze: requests over node:http (nothing to load, unlike fetch's first request), JWTs signed on node:crypto.
 const fiber = Effect.runFork(
-  program.pipe(
-    Effect.provide(
-      Layer.mergeAll(NodeContext.layer, FetchHttpClient.layer, NodeJwtSigner.layer, Browser.layer, stderrLogger)
-    )
-  )
+  program.pipe(Effect.provide(Layer.mergeAll(NodeContext.layer, NodeCoze.layer, Browser.layer, stderrLogger)))
 )
 Signals.install(fiber, () => process.exit(exitCodes.interrupted))
 fiber.addObserver((exit) => {

@@ -9,7 +9,7 @@
 
 import { createServer } from "node:http"
 import { HttpServer, type HttpServerError } from "@effect/platform"
-import { NodeHttpServer } from "@effect/platform-node"
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { type Clock, Context, Effect, Layer } from "effect"
 import * as Router from "./internal/router.js"
 

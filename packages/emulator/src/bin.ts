@@ -7,7 +7,8 @@
  */
 import { Command, Options, ValidationError } from "@effect/cli"
 import { FetchHttpClient } from "@effect/platform"
-import { NodeContext, NodeRuntime } from "@effect/platform-node"
+import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Cause, Console, Effect, Layer, Logger, Option } from "effect"
 import * as DemoApps from "./DemoApps.js"
 import * as Emulator from "./Emulator.js"

@@ -11,7 +11,7 @@ import * as http from "node:http"
 import * as Callback from "@coze-auth/core/Callback"
 import { type AccessDenied, ExpiredToken, type InvalidRequest, TransportError } from "@coze-auth/core/CozeError"
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
-import { NodeHttpServer } from "@effect/platform-node"
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { Deferred, Duration, Effect, Either, Option, type Scope } from "effect"
 import * as Page from "./internal/page.js"
 

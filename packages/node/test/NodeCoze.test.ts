@@ -1,12 +1,15 @@
+import { readFileSync } from "node:fs"
 import * as http from "node:http"
+import * as https from "node:https"
 import type { AddressInfo } from "node:net"
+import * as Deadline from "@coze-auth/core/Deadline"
 import * as DeviceOAuth from "@coze-auth/core/DeviceOAuth"
 import * as JwtOAuth from "@coze-auth/core/JwtOAuth"
 import * as Region from "@coze-auth/core/Region"
 import * as EmulatorClient from "@coze-auth/emulator/EmulatorClient"
 import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
-import { Chunk, Deferred, Effect, Fiber, Layer, Option, Stream, Tracer } from "effect"
+import { Chunk, Deferred, Effect, Fiber, FiberId, Layer, Option, Stream, Tracer } from "effect"
 import * as NodeCoze from "../src/NodeCoze.js"
 import * as NodeJwtSigner from "../src/NodeJwtSigner.js"
 import { TestEmulator } from "./utils/emulator.js"
@@ -72,14 +75,26 @@ describe("NodeCoze", () => {
     }).pipe(Effect.provide(NodeCoze.layer))
   )
 
-  it.scoped("a first request interrupted while undici loads leaves the client working for the next", () =>
+  it.scoped("requests share one kept-alive connection, closed with the layer", () =>
     Effect.gen(function* () {
       const server = yield* recordingServer(200)
-      const first = yield* Effect.fork(HttpClient.get(server.url))
-      yield* Effect.yieldNow()
-      yield* Fiber.interrupt(first)
-      assert.strictEqual((yield* HttpClient.get(server.url)).status, 200)
-    }).pipe(Effect.provide(NodeCoze.layer))
+      // Only the client closes an idle connection here.
+      server.server.keepAliveTimeout = 60_000
+      const connections: Array<Deferred.Deferred<void>> = []
+      server.server.on("connection", (socket) => {
+        const closed = Deferred.unsafeMake<void>(FiberId.none)
+        socket.on("close", () => Deferred.unsafeDone(closed, Effect.void))
+        connections.push(closed)
+      })
+      yield* Effect.scoped(
+        Effect.gen(function* () {
+          for (let i = 0; i < 3; i++) yield* Effect.flatMap(HttpClient.get(server.url), (response) => response.text)
+        }).pipe(Effect.provide(NodeCoze.layerHttpClient))
+      )
+      assert.strictEqual(server.seen.length, 3)
+      assert.strictEqual(connections.length, 1)
+      yield* Deferred.await(connections[0]!)
+    })
   )
 
   it.scoped("a device login and a refresh against the emulator go over it, and JwtOAuth signs with NodeJwtSigner", () =>
@@ -96,7 +111,7 @@ describe("NodeCoze", () => {
     }).pipe(Effect.provide(Layer.merge(TestEmulator(), NodeCoze.layer)))
   )
 
-  it.scoped("a refused connection is a RequestError whose cause keeps undici's code", () =>
+  it.scoped("a refused connection is a RequestError whose cause keeps Node's code", () =>
     Effect.gen(function* () {
       const server = yield* recordingServer(200)
       yield* Effect.promise(() => new Promise((resolve) => server.server.close(resolve)))
@@ -177,6 +192,47 @@ describe("NodeCoze", () => {
       assert.strictEqual(Option.getOrThrow(Option.fromNullable(response.cookies.cookies.a)).value, "1")
       assert.strictEqual(yield* response.text, "got ;done")
       assert.strictEqual(yield* response.text, "got ;done")
+    }).pipe(Effect.provide(NodeCoze.layer))
+  )
+
+  // Core tells transport failures by their causes' codes: Node's errors must read as fetch's do.
+  it.scoped("core names a refused connection, an unresolved name and a failed TLS handshake over it", () =>
+    Effect.gen(function* () {
+      const fixture = (name: string) => readFileSync(new URL(`../../core/test/fixtures/tls/${name}`, import.meta.url))
+      const listen = (server: http.Server) =>
+        Effect.acquireRelease(
+          Effect.async<number>((resume) => {
+            server.listen(0, "127.0.0.1", () => resume(Effect.succeed((server.address() as AddressInfo).port)))
+          }),
+          () => Effect.sync(() => server.close())
+        )
+      const untrusted = yield* listen(
+        https.createServer({ key: fixture("self-signed.key"), cert: fixture("self-signed.crt") }, (_, res) =>
+          res.end("{}")
+        )
+      )
+      const plain = yield* listen(http.createServer((_, res) => res.end("{}")))
+      const refused = yield* recordingServer(200)
+      yield* Effect.promise(() => new Promise((resolve) => refused.server.close(resolve)))
+      const failure = (apiBase: string) =>
+        DeviceOAuth.make({ clientId: "c", region: Region.custom({ apiBase }) }).pipe(
+          Effect.flatMap((device) => Effect.flip(device.deviceCode())),
+          Deadline.withDeadlines({ operation: "10 seconds", request: "10 seconds" })
+        )
+      for (const [apiBase, reason, message] of [
+        [refused.url.slice(0, -1), "Refused", /^the connection to 127\.0\.0\.1:\d+ was refused/],
+        ["http://no-such-host.invalid", "Dns", /^the name no-such-host\.invalid did not resolve \(E[A-Z_]+\)/],
+        [
+          `https://127.0.0.1:${untrusted}`,
+          "Tls",
+          /^TLS with 127\.0\.0\.1:\d+ failed \(.*(SELF_SIGNED|UNABLE_TO_VERIFY)/
+        ],
+        [`https://127.0.0.1:${plain}`, "Tls", /^TLS with 127\.0\.0\.1:\d+ failed \(.*(SSL|TLS|EPROTO)/]
+      ] as const) {
+        const error = yield* failure(apiBase)
+        assert.strictEqual(error._tag === "TransportError" ? error.reason : error._tag, reason, error.message)
+        assert.match(error.message, message)
+      }
     }).pipe(Effect.provide(NodeCoze.layer))
   )
 })
