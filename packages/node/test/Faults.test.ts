@@ -37,6 +37,7 @@ import {
   TestServices
 } from "effect"
 import * as FileTokenStore from "../src/FileTokenStore.js"
+import * as NodeCoze from "../src/NodeCoze.js"
 import { type Fault, type FaultProxy, faults, stalls, startEmulator, startFaultProxy } from "./utils/faultProxy.js"
 import { lines, spawnFixture } from "./utils/processes.js"
 
@@ -149,161 +150,192 @@ const seconds = (duration: Duration.Duration) => Duration.toSeconds(duration)
 const succeeded = <A, E>(exit: Exit.Exit<A, E>, what: string) =>
   assert.isTrue(Exit.isSuccess(exit), `${what}: ${Exit.isFailure(exit) ? Cause.pretty(exit.cause) : ""}`)
 
+const clients = [
+  ["fetch", FetchHttpClient.layer],
+  ["NodeCoze", NodeCoze.layerHttpClient]
+] as const
+
 describe("fault injection", () => {
-  for (const fault of faults) {
-    describe(fault, () => {
-      it.scoped("Credentials refresh over the file store", () =>
-        Effect.gen(function* () {
-          yield* atRealTime
-          const { credentials, store, token } = yield* loggedIn
-          const before = refreshOf(Option.some(token))
-          proxy.set(fault, tokenPath)
+  // Every fault through each client a program gets: fetch (core's default) and NodeCoze (the MCP server's and
+  // the CLI's, over node:http).
+  for (const [clientName, client] of clients) {
+    describe(clientName, () => {
+      for (const fault of faults) {
+        describe(fault, () => {
+          it.scoped("Credentials refresh over the file store", () =>
+            Effect.gen(function* () {
+              yield* atRealTime
+              const { credentials, store, token } = yield* loggedIn
+              const before = refreshOf(Option.some(token))
+              proxy.set(fault, tokenPath)
 
-          const { exit, seconds: took } = yield* drive(credentials.refresh)
-          typedFailure(exit, fault, [before ?? "", Redacted.value(token.accessToken)])
-          assert.isAtMost(took, seconds(Deadline.defaults.token), "within the token deadline")
-          // Nothing reached the server: the stored refresh token is still the live one.
-          assert.strictEqual(refreshOf(yield* store.get("default")), before)
+              const { exit, seconds: took } = yield* drive(credentials.refresh)
+              typedFailure(exit, fault, [before ?? "", Redacted.value(token.accessToken)])
+              assert.isAtMost(took, seconds(Deadline.defaults.token), "within the token deadline")
+              // Nothing reached the server: the stored refresh token is still the live one.
+              assert.strictEqual(refreshOf(yield* store.get("default")), before)
 
-          // Healthy again: usable at once, or once a renewal still reading a stalled answer ends.
-          proxy.set(undefined)
-          const healed = yield* drive(
-            credentials.refresh.pipe(Effect.retry(Schedule.spaced("1 second").pipe(Schedule.upTo("3 minutes"))))
+              // Healthy again: usable at once, or once a renewal still reading a stalled answer ends.
+              proxy.set(undefined)
+              const healed = yield* drive(
+                credentials.refresh.pipe(Effect.retry(Schedule.spaced("1 second").pipe(Schedule.upTo("3 minutes"))))
+              )
+              succeeded(healed.exit, `${fault}: usable again`)
+              assert.isAtMost(healed.seconds, seconds(Deadline.defaults.renewal) + 1)
+              assert.notStrictEqual(refreshOf(yield* store.get("default")), before, "rotated and stored")
+            }).pipe(Effect.provide(client))
           )
-          succeeded(healed.exit, `${fault}: usable again`)
-          assert.isAtMost(healed.seconds, seconds(Deadline.defaults.renewal) + 1)
-          assert.notStrictEqual(refreshOf(yield* store.get("default")), before, "rotated and stored")
-        }).pipe(Effect.provide(FetchHttpClient.layer))
-      )
 
-      it.scoped("JWT token", () =>
-        Effect.gen(function* () {
-          yield* atRealTime
-          const keys = rsaKeys()
-          const app = yield* Effect.flatMap(control, (emu) =>
-            emu.createApp({ type: "jwt", public_key_pem: keys.publicPem })
+          it.scoped("JWT token", () =>
+            Effect.gen(function* () {
+              yield* atRealTime
+              const keys = rsaKeys()
+              const app = yield* Effect.flatMap(control, (emu) =>
+                emu.createApp({ type: "jwt", public_key_pem: keys.publicPem })
+              )
+              const jwt = yield* JwtOAuth.make({
+                clientId: app.client_id,
+                privateKey: Redacted.make(keys.pkcs8),
+                publicKeyId: app.public_key_id ?? "",
+                region: viaProxy()
+              })
+              proxy.set(fault, tokenPath)
+              const { exit, seconds: took } = yield* drive(jwt.token())
+              typedFailure(exit, fault, [])
+              assert.isAtMost(
+                took,
+                seconds(Deadline.defaults.operation),
+                "within the operation deadline, retries included"
+              )
+              proxy.set(undefined)
+              const healed = yield* drive(jwt.token())
+              succeeded(healed.exit, `${fault}: usable again`)
+            }).pipe(Effect.provide(client))
           )
-          const jwt = yield* JwtOAuth.make({
-            clientId: app.client_id,
-            privateKey: Redacted.make(keys.pkcs8),
-            publicKeyId: app.public_key_id ?? "",
-            region: viaProxy()
-          })
-          proxy.set(fault, tokenPath)
-          const { exit, seconds: took } = yield* drive(jwt.token())
-          typedFailure(exit, fault, [])
-          assert.isAtMost(took, seconds(Deadline.defaults.operation), "within the operation deadline, retries included")
-          proxy.set(undefined)
-          const healed = yield* drive(jwt.token())
-          succeeded(healed.exit, `${fault}: usable again`)
-        }).pipe(Effect.provide(FetchHttpClient.layer))
-      )
 
-      it.scoped("device code, then polling", () =>
-        Effect.gen(function* () {
-          yield* atRealTime
-          const emu = yield* control
-          const app = yield* emu.createApp({ type: "device" })
-          const device = yield* DeviceOAuth.make({ clientId: app.client_id, region: viaProxy() })
-          proxy.set(fault, (p) => p.includes("/device/code"))
-          const { exit, seconds: took } = yield* drive(device.deviceCode())
-          typedFailure(exit, fault, [])
-          assert.isAtMost(took, seconds(Deadline.defaults.operation), "within the operation deadline, retries included")
+          it.scoped("device code, then polling", () =>
+            Effect.gen(function* () {
+              yield* atRealTime
+              const emu = yield* control
+              const app = yield* emu.createApp({ type: "device" })
+              const device = yield* DeviceOAuth.make({ clientId: app.client_id, region: viaProxy() })
+              proxy.set(fault, (p) => p.includes("/device/code"))
+              const { exit, seconds: took } = yield* drive(device.deviceCode())
+              typedFailure(exit, fault, [])
+              assert.isAtMost(
+                took,
+                seconds(Deadline.defaults.operation),
+                "within the operation deadline, retries included"
+              )
 
-          // Polling through the fault: a transient one is just followed by the next poll, anything else
-          // ends the wait with its typed error; healthy again, the approved code gives its token.
-          proxy.set(undefined)
-          const issued = (yield* drive(device.deviceCode())).exit
-          if (Exit.isFailure(issued)) return assert.fail(`${fault}: no device code once healthy`)
-          const code = issued.value
-          yield* emu.approveDevice(code.userCode)
-          proxy.set(fault, tokenPath)
-          const start = proxy.faulted()
-          const polled = yield* drive(device.awaitToken(code), () => proxy.faulted() >= start + 2)
-          const lifetime = Duration.toSeconds(Duration.seconds(300))
-          if (Exit.isFailure(polled.exit)) {
-            typedFailure(polled.exit, fault, [Redacted.value(code.deviceCode)])
-            assert.isFalse(CozeError.isTransient(Option.getOrThrow(Cause.failureOption(polled.exit.cause))))
-            proxy.set(undefined)
-            const next = yield* drive(device.awaitToken(code))
-            succeeded(next.exit, `${fault}: the code still gives its token`)
-          } else {
-            assert.isTrue(
-              stalls.has(fault) ||
-                expected[fault].tag === "ServerError" ||
-                fault === "reset" ||
-                fault === "close mid-body"
-            )
-          }
-          assert.isAtMost(polled.seconds, lifetime, "polling ends by the code's expiry")
-        }).pipe(Effect.provide(FetchHttpClient.layer))
-      )
-
-      it.scoped("web code exchange", () =>
-        Effect.gen(function* () {
-          yield* atRealTime
-          const emu = yield* control
-          const redirectUri = "http://127.0.0.1:9/callback"
-          const app = yield* emu.createApp({ type: "web", redirect_uris: [redirectUri] })
-          const secret = app.client_secret ?? ""
-          const web = yield* WebOAuth.make({
-            clientId: app.client_id,
-            clientSecret: Redacted.make(secret),
-            redirectUri,
-            region: Region.custom({ apiBase: proxy.url, wwwBase: emulator.url })
-          })
-          const { state, url } = yield* web.authorizationUrl()
-          const callback = new URL(yield* emu.authorize(url, "approve"))
-          const exchange = web.exchange({ code: callback.searchParams.get("code") ?? "", state, expectedState: state })
-          proxy.set(fault, tokenPath)
-          const { exit, seconds: took } = yield* drive(exchange)
-          typedFailure(exit, fault, [secret, callback.searchParams.get("code") ?? ""])
-          assert.isAtMost(took, seconds(Deadline.defaults.operation), "within the operation deadline")
-          proxy.set(undefined)
-          const healed = yield* drive(exchange)
-          succeeded(healed.exit, `${fault}: the unspent code is exchanged once healthy`)
-        }).pipe(Effect.provide(FetchHttpClient.layer))
-      )
-
-      it.scoped("an AuthHttpClient call", () =>
-        Effect.gen(function* () {
-          yield* atRealTime
-          const { token } = yield* deviceLogin
-          const store = yield* TokenStore.makeMemory
-          yield* store.set("default", token)
-          const client = yield* AuthHttpClient.make({ region: viaProxy() }).pipe(
-            Effect.provide(
-              Credentials.layer({
-                profile: "default",
-                source: Credentials.Source.Refreshable({ flow: "device", refresh: () => Effect.never })
-              }).pipe(Layer.provide(Layer.succeed(TokenStore.TokenStore, store)))
-            )
+              // Polling through the fault: a transient one is just followed by the next poll, anything else
+              // ends the wait with its typed error; healthy again, the approved code gives its token.
+              proxy.set(undefined)
+              const issued = (yield* drive(device.deviceCode())).exit
+              if (Exit.isFailure(issued)) return assert.fail(`${fault}: no device code once healthy`)
+              const code = issued.value
+              yield* emu.approveDevice(code.userCode)
+              proxy.set(fault, tokenPath)
+              const start = proxy.faulted()
+              const polled = yield* drive(device.awaitToken(code), () => proxy.faulted() >= start + 2)
+              const lifetime = Duration.toSeconds(Duration.seconds(300))
+              if (Exit.isFailure(polled.exit)) {
+                typedFailure(polled.exit, fault, [Redacted.value(code.deviceCode)])
+                assert.isFalse(CozeError.isTransient(Option.getOrThrow(Cause.failureOption(polled.exit.cause))))
+                proxy.set(undefined)
+                const next = yield* drive(device.awaitToken(code))
+                succeeded(next.exit, `${fault}: the code still gives its token`)
+              } else {
+                assert.isTrue(
+                  stalls.has(fault) ||
+                    expected[fault].tag === "ServerError" ||
+                    fault === "reset" ||
+                    fault === "close mid-body"
+                )
+              }
+              assert.isAtMost(polled.seconds, lifetime, "polling ends by the code's expiry")
+            }).pipe(Effect.provide(client))
           )
-          const me = client
-            .get("/v1/users/me")
-            .pipe(
-              Effect.flatMap(HttpClientResponse.filterStatusOk),
-              Effect.flatMap(HttpClientResponse.schemaBodyJson(User))
-            )
-          proxy.set(fault, (p) => p.startsWith("/v1/"))
-          const stolen = proxy.stolen()
-          const { exit, seconds: took } = yield* drive(me)
-          assert.isTrue(Exit.isFailure(exit), fault)
-          const failure = Exit.isFailure(exit)
-            ? Option.getOrElse(Cause.failureOption(exit.cause), () => assert.fail(Cause.pretty(exit.cause)))
-            : undefined
-          const tag = (failure as { _tag: string })._tag
-          assert.include(["RequestError", "ResponseError", "ParseError", "TransportError", "Redirected"], tag, fault)
-          if (fault === "307 to another origin") assert.strictEqual(tag, "Redirected")
-          if (stalls.has(fault)) assert.include(["TransportError", "ResponseError"], tag)
-          assert.notInclude(`${String(failure)} ${JSON.stringify(failure)}`, Redacted.value(token.accessToken), fault)
-          assert.strictEqual(proxy.stolen(), stolen, "nothing followed the redirect")
-          assert.isAtMost(took, seconds(Deadline.defaults.request), "within the request deadline")
-          proxy.set(undefined)
-          const healed = yield* drive(me)
-          succeeded(healed.exit, `${fault}: usable again`)
-        }).pipe(Effect.provide(FetchHttpClient.layer))
-      )
+
+          it.scoped("web code exchange", () =>
+            Effect.gen(function* () {
+              yield* atRealTime
+              const emu = yield* control
+              const redirectUri = "http://127.0.0.1:9/callback"
+              const app = yield* emu.createApp({ type: "web", redirect_uris: [redirectUri] })
+              const secret = app.client_secret ?? ""
+              const web = yield* WebOAuth.make({
+                clientId: app.client_id,
+                clientSecret: Redacted.make(secret),
+                redirectUri,
+                region: Region.custom({ apiBase: proxy.url, wwwBase: emulator.url })
+              })
+              const { state, url } = yield* web.authorizationUrl()
+              const callback = new URL(yield* emu.authorize(url, "approve"))
+              const exchange = web.exchange({
+                code: callback.searchParams.get("code") ?? "",
+                state,
+                expectedState: state
+              })
+              proxy.set(fault, tokenPath)
+              const { exit, seconds: took } = yield* drive(exchange)
+              typedFailure(exit, fault, [secret, callback.searchParams.get("code") ?? ""])
+              assert.isAtMost(took, seconds(Deadline.defaults.operation), "within the operation deadline")
+              proxy.set(undefined)
+              const healed = yield* drive(exchange)
+              succeeded(healed.exit, `${fault}: the unspent code is exchanged once healthy`)
+            }).pipe(Effect.provide(client))
+          )
+
+          it.scoped("an AuthHttpClient call", () =>
+            Effect.gen(function* () {
+              yield* atRealTime
+              const { token } = yield* deviceLogin
+              const store = yield* TokenStore.makeMemory
+              yield* store.set("default", token)
+              const client = yield* AuthHttpClient.make({ region: viaProxy() }).pipe(
+                Effect.provide(
+                  Credentials.layer({
+                    profile: "default",
+                    source: Credentials.Source.Refreshable({ flow: "device", refresh: () => Effect.never })
+                  }).pipe(Layer.provide(Layer.succeed(TokenStore.TokenStore, store)))
+                )
+              )
+              const me = client
+                .get("/v1/users/me")
+                .pipe(
+                  Effect.flatMap(HttpClientResponse.filterStatusOk),
+                  Effect.flatMap(HttpClientResponse.schemaBodyJson(User))
+                )
+              proxy.set(fault, (p) => p.startsWith("/v1/"))
+              const stolen = proxy.stolen()
+              const { exit, seconds: took } = yield* drive(me)
+              assert.isTrue(Exit.isFailure(exit), fault)
+              const failure = Exit.isFailure(exit)
+                ? Option.getOrElse(Cause.failureOption(exit.cause), () => assert.fail(Cause.pretty(exit.cause)))
+                : undefined
+              const tag = (failure as { _tag: string })._tag
+              assert.include(
+                ["RequestError", "ResponseError", "ParseError", "TransportError", "Redirected"],
+                tag,
+                fault
+              )
+              if (fault === "307 to another origin") assert.strictEqual(tag, "Redirected")
+              if (stalls.has(fault)) assert.include(["TransportError", "ResponseError"], tag)
+              assert.notInclude(
+                `${String(failure)} ${JSON.stringify(failure)}`,
+                Redacted.value(token.accessToken),
+                fault
+              )
+              assert.strictEqual(proxy.stolen(), stolen, "nothing followed the redirect")
+              assert.isAtMost(took, seconds(Deadline.defaults.request), "within the request deadline")
+              proxy.set(undefined)
+              const healed = yield* drive(me)
+              succeeded(healed.exit, `${fault}: usable again`)
+            }).pipe(Effect.provide(client))
+          )
+        })
+      }
     })
   }
 

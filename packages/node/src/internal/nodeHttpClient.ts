@@ -3,7 +3,7 @@
  * every request in an `AbortController`, a second response object and a `FinalizationRegistry` entry, read the
  * body through `Effect.cached` and (its `node:http` client) through Effect streams: 0.1–1.6 ms of CPU per
  * request on loopback (docs/benchmarks.md). This one does the same work with less: interruption aborts the
- * request or the body read (the `AbortSignal` of `Effect.async`), a response dropped unread frees its
+ * request or the body read (destroying it), a response dropped unread frees its
  * connection when collected, no redirect is followed (`node:http` never does), and a failure is a
  * `RequestError` / `ResponseError` whose cause is Node's own error, code and all (`ECONNREFUSED`, `ENOTFOUND`,
  * TLS codes), for core's transport classification. `node:http` is part of Node: nothing is loaded on the
@@ -12,7 +12,6 @@
 import * as http from "node:http"
 import * as https from "node:https"
 import { pipeline, Readable } from "node:stream"
-import * as consumers from "node:stream/consumers"
 import {
   Cookies,
   Headers,
@@ -49,6 +48,19 @@ const unread = new FinalizationRegistry<http.IncomingMessage>((body) => {
 })
 
 const ignore = () => {}
+
+/** The body's bytes; a connection that closes before its end is a failure (`ECONNRESET`). */
+const readAll = (source: http.IncomingMessage): Promise<Buffer> =>
+  new Promise((resolve, reject) => {
+    const chunks: Array<Buffer> = []
+    source.on("data", (chunk: Buffer) => chunks.push(chunk))
+    source.on("end", () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)))
+    source.on("error", reject)
+    // `close` follows `end` or `error`; alone, the answer was cut off (a promise settles once).
+    source.on("close", () =>
+      reject(Object.assign(new Error("the connection closed before the end of the answer"), { code: "ECONNRESET" }))
+    )
+  })
 
 /** Reads the body whole with `read`; interrupted, the body is destroyed (and the connection with it). */
 const readWith = <A>(response: NodeResponse, read: () => Promise<A>): Effect.Effect<A, HttpClientError.ResponseError> =>
@@ -98,7 +110,7 @@ class NodeResponse extends Inspectable.Class implements HttpClientResponse.HttpC
   // A body is read once: every read after the first gets the same bytes (or the same failure).
   private bytesPromise: Promise<Buffer> | undefined
   private bytes(): Promise<Buffer> {
-    this.bytesPromise ??= consumers.buffer(this.source)
+    this.bytesPromise ??= readAll(this.source)
     return this.bytesPromise
   }
 
@@ -190,13 +202,12 @@ const send = (
   url: URL
 ): Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.RequestError> =>
   Effect.flatMap(bodyOf(request.body), ({ data, headers }) =>
-    Effect.async<HttpClientResponse.HttpClientResponse, HttpClientError.RequestError>((resume, signal) => {
+    Effect.async<HttpClientResponse.HttpClientResponse, HttpClientError.RequestError>((resume) => {
       const secure = url.protocol === "https:"
       const outgoing = (secure ? https : http).request(url, {
         method: request.method,
         headers: headers === undefined ? request.headers : { ...request.headers, ...headers },
-        agent: secure ? agents.https : agents.http,
-        signal
+        agent: secure ? agents.https : agents.http
       })
       outgoing.on("response", (response) => resume(Effect.succeed(new NodeResponse(request, response))))
       outgoing.on("error", (cause) =>
@@ -204,6 +215,9 @@ const send = (
       )
       if (data instanceof Readable) pipeline(data, outgoing, ignore)
       else outgoing.end(data)
+      // Interrupted before the answer's head: the request and its connection go (no AbortSignal: making one
+      // costs more than the rest of this function).
+      return Effect.sync(() => outgoing.destroy())
     })
   )
 
