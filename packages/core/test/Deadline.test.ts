@@ -413,6 +413,29 @@ describe("within, on the live clock", () => {
   )
 })
 
+// A renewal's deadline ends the renewal's own fiber (no second fiber races it): its callers get the timeout,
+// the request it bounds is interrupted, the lock is released. Checked on the real clock without waiting on it.
+describe("the renewal deadline, on the live clock", () => {
+  it.live("ends the renewal: its callers get the timeout, the request is interrupted, the next call renews", () =>
+    Effect.gen(function* () {
+      const interrupted = yield* Ref.make(0)
+      const answers = yield* Ref.make<ReadonlyArray<Effect.Effect<Token, CozeError>>>([
+        Effect.never.pipe(Effect.onInterrupt(() => Ref.update(interrupted, (n) => n + 1))),
+        issue(1)
+      ])
+      const { credentials } = yield* credentialsWith(() =>
+        Effect.flatten(Ref.modify(answers, ([next, ...rest]) => [next!, rest]))
+      )
+      const quick = Deadline.withDeadlines({ renewal: "10 millis" })
+      const error = yield* Effect.flip(credentials.token().pipe(quick))
+      assert.isTrue(isTimeout(error), error.message)
+      assert.strictEqual(error.message, 'the renewal of profile "default" did not finish within 10ms')
+      assert.strictEqual(yield* Ref.get(interrupted), 1)
+      assert.strictEqual(Redacted.value((yield* credentials.token().pipe(quick)).accessToken), "SECRET-at-1")
+    })
+  )
+})
+
 // `awaitWithin` waits for a fiber it does not own (a renewal outliving its callers): on the live clock with a
 // plain timer, on a TestClock with Effect's timeout; either way the fiber goes on.
 describe("awaitWithin", () => {

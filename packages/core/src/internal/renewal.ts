@@ -3,13 +3,14 @@
  * profile (single flight, in a fiber of its own; `renewal` bounds it once it holds the lock), the store's lock
  * and re-read, and a renewed credential that could not be stored (kept until the next renewal stores it).
  */
-import { Clock, Context, Duration, Effect, type Exit, type Fiber, Option, type Redacted, Runtime } from "effect"
-import { type CozeError, NotAuthenticated, type TokenStoreError } from "../CozeError.js"
+import { Cause, Clock, Context, Duration, Effect, type Exit, type Fiber, Option, type Redacted, Runtime } from "effect"
+import { type CozeError, NotAuthenticated, type TokenStoreError, TransportError } from "../CozeError.js"
 import type { Source } from "../Credentials.js"
 import * as Deadline from "../Deadline.js"
 import { Token } from "../Token.js"
 import type * as TokenStore from "../TokenStore.js"
 import { type Held, hold, isFresh, sameToken } from "./held.js"
+import * as timer from "./timer.js"
 import { withSpan } from "./tracing.js"
 
 /** Why a renewal runs: `force` renews even a fresh token, unless someone else renewed since `seen`. */
@@ -28,6 +29,18 @@ export interface Renewal {
   readonly forget: Effect.Effect<void>
 }
 
+/** A renewal's own deadline, from the moment it holds the lock; `timedOut` once it has ended the renewal. */
+interface Bound {
+  readonly renewal: Duration.Duration
+  timedOut: boolean
+}
+
+/** The renewal in flight: the fiber every caller waits for, and its deadline. */
+interface Flight {
+  readonly fiber: Fiber.RuntimeFiber<Exit.Exit<Token, CozeError>>
+  readonly bound: Bound
+}
+
 const loginAgain = (profile: string, description: string) =>
   new NotAuthenticated({ profile, description, hint: `log in again for profile "${profile}"` })
 
@@ -35,7 +48,7 @@ export const make = (profile: string, source: Source, store: TokenStore.Service)
   Effect.sync(() => {
     let held: Option.Option<Held> = source._tag === "Static" ? Option.some(hold(source.token)) : Option.none()
     // The renewal in flight, if any: its fiber, whose outcome every caller shares.
-    let inFlight: Fiber.RuntimeFiber<Exit.Exit<Token, CozeError>> | undefined
+    let inFlight: Flight | undefined
     // Renewed but not yet stored (the write failed): it holds the live refresh token, so it is never lost.
     let unsaved: Token | undefined
     const attributes = {
@@ -118,7 +131,7 @@ export const make = (profile: string, source: Source, store: TokenStore.Service)
     const renewLocked = (
       need: Need,
       obtain: (stored: Option.Option<Token>) => Effect.Effect<Token, CozeError>,
-      renewal: Duration.Duration
+      bound: Bound
     ) =>
       storeUnsaved.pipe(
         Effect.zipRight(store.get(profile)),
@@ -142,11 +155,15 @@ export const make = (profile: string, source: Source, store: TokenStore.Service)
                   )
           )
         ),
-        Deadline.within(renewal, (took) => `the renewal of profile "${profile}" did not finish within ${took}`),
+        // The renewal's fiber is this one: its deadline interrupts it, no second fiber races it.
+        (locked) =>
+          timer.interruptAfter(locked, bound.renewal, () => {
+            bound.timedOut = true
+          }),
         withSpan("Credentials.renewLocked", { attributes })
       )
 
-    const run = (need: Need, renewal: Duration.Duration): Effect.Effect<Token, CozeError> => {
+    const run = (need: Need, bound: Bound): Effect.Effect<Token, CozeError> => {
       if (source._tag === "Static") return Effect.succeed(source.token)
       const obtain =
         source._tag === "Mint"
@@ -156,7 +173,7 @@ export const make = (profile: string, source: Source, store: TokenStore.Service)
       const whileWaiting = Effect.orElseSucceed(storedIfFresh(need), () => Option.none<Token>())
       // The lock span covers the wait for the lock; `renewLocked` starts when it is held.
       const locked = store
-        .withLock(profile, renewLocked(need, obtain, renewal), { whileWaiting })
+        .withLock(profile, renewLocked(need, obtain, bound), { whileWaiting })
         .pipe(withSpan("Credentials.lock", { attributes }))
       // A look without the lock first: another process may have renewed already.
       return need.force
@@ -168,21 +185,28 @@ export const make = (profile: string, source: Source, store: TokenStore.Service)
 
     const noToken = (took: string) => `no token for profile "${profile}" within ${took}`
     const goesOn = "the renewal goes on in the background and stores its answer if one comes; try again shortly"
+    const renewalTimeout = (renewal: Duration.Duration) =>
+      new TransportError({
+        description: `the renewal of profile "${profile}" did not finish within ${Duration.format(renewal)}`,
+        reason: "Timeout"
+      })
 
     // Single flight: the first caller starts the renewal as a fiber of its own (a root fiber, started on the
     // spot, with the caller's context), so that a caller who gives up (its `token` deadline, an interruption)
     // does not abandon a rotated refresh token half-way; every caller, the first included, waits for that
     // fiber's outcome (on a plain timer, no fiber of its own) for at most `token`. The check and the start are
     // one synchronous step, so two callers cannot both start one. The renewal itself is interruptible and
-    // bounded by the store's lock wait plus `renewal` (its lock is released however it ends).
+    // bounded by the store's lock wait plus `renewal`, whose deadline ends its fiber (its lock is released
+    // however it ends); that interruption reaches the callers as the renewal's timeout.
     const renew = (need: Need): Effect.Effect<Token, CozeError> =>
       Effect.flatMap(Effect.runtime<never>(), (runtime) => {
         const { renewal, token } = Context.get(runtime.context, Deadline.Deadlines)
         let flight = inFlight
         if (flight === undefined) {
-          const started = Runtime.runFork(
+          const bound: Bound = { renewal, timedOut: false }
+          const fiber = Runtime.runFork(
             runtime,
-            run(need, renewal).pipe(
+            run(need, bound).pipe(
               Effect.tap(keep),
               withSpan("Credentials.renew", { attributes: { ...attributes, force: need.force } }),
               // Even when the caller is not (its deadlines interrupt what they bound).
@@ -191,12 +215,20 @@ export const make = (profile: string, source: Source, store: TokenStore.Service)
               Effect.exit
             )
           )
+          const started: Flight = { fiber, bound }
           inFlight = flight = started
-          started.addObserver(() => {
+          fiber.addObserver(() => {
             if (inFlight === started) inFlight = undefined
           })
         }
-        return Effect.flatten(Deadline.awaitWithin(flight, token, noToken, goesOn))
+        const { fiber, bound } = flight
+        return Effect.flatten(Deadline.awaitWithin(fiber, token, noToken, goesOn)).pipe(
+          Effect.catchAllCause((cause) =>
+            bound.timedOut && Cause.isInterruptedOnly(cause)
+              ? Effect.fail(renewalTimeout(bound.renewal))
+              : Effect.failCause(cause)
+          )
+        )
       })
 
     return {
