@@ -147,6 +147,13 @@ const refreshOf = (token: Option.Option<{ readonly refreshToken: Option.Option<R
 
 const seconds = (duration: Duration.Duration) => Duration.toSeconds(duration)
 
+/** `effect` through the fault: its typed error, within the operation deadline, retries included. */
+const failsWithinOperation = <A, E>(effect: Effect.Effect<A, E>, fault: Fault) =>
+  Effect.map(drive(effect), ({ exit, seconds: took }) => {
+    typedFailure(exit, fault, [])
+    assert.isAtMost(took, seconds(Deadline.defaults.operation), "within the operation deadline, retries included")
+  })
+
 const succeeded = <A, E>(exit: Exit.Exit<A, E>, what: string) =>
   assert.isTrue(Exit.isSuccess(exit), `${what}: ${Exit.isFailure(exit) ? Cause.pretty(exit.cause) : ""}`)
 
@@ -200,13 +207,7 @@ describe("fault injection", () => {
                 region: viaProxy()
               })
               proxy.set(fault, tokenPath)
-              const { exit, seconds: took } = yield* drive(jwt.token())
-              typedFailure(exit, fault, [])
-              assert.isAtMost(
-                took,
-                seconds(Deadline.defaults.operation),
-                "within the operation deadline, retries included"
-              )
+              yield* failsWithinOperation(jwt.token(), fault)
               proxy.set(undefined)
               const healed = yield* drive(jwt.token())
               succeeded(healed.exit, `${fault}: usable again`)
@@ -220,13 +221,7 @@ describe("fault injection", () => {
               const app = yield* emu.createApp({ type: "device" })
               const device = yield* DeviceOAuth.make({ clientId: app.client_id, region: viaProxy() })
               proxy.set(fault, (p) => p.includes("/device/code"))
-              const { exit, seconds: took } = yield* drive(device.deviceCode())
-              typedFailure(exit, fault, [])
-              assert.isAtMost(
-                took,
-                seconds(Deadline.defaults.operation),
-                "within the operation deadline, retries included"
-              )
+              yield* failsWithinOperation(device.deviceCode(), fault)
 
               // Polling through the fault: a transient one is just followed by the next poll, anything else
               // ends the wait with its typed error; healthy again, the approved code gives its token.

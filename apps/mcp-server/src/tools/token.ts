@@ -92,8 +92,9 @@ export const register = (server: McpServer, run: RunTool) => {
   const onTheSpot = (args: Args) => {
     if (found === undefined || args.min_valid_seconds !== undefined || args.session_name !== undefined) return
     const profile = Option.getOrUndefined(found.find(args.profile))
-    const token = profile && Option.getOrUndefined(profile.credentials.unsafeFreshToken())
-    return profile && token && success(answer(token, profile, Option.none()))
+    if (profile === undefined) return
+    const token = Option.getOrUndefined(profile.credentials.unsafeFreshToken())
+    return token === undefined ? undefined : success(answer(token, profile, Option.none()))
   }
   return server.registerTool(
     name,

@@ -1,7 +1,8 @@
 /**
  * Timeouts on the live clock without Effect's timer fiber: the bounded effect runs in one forked fiber against
  * a plain `setTimeout` (≈ 20 µs less per call than `Effect.timeoutFail`'s two fibers, which every token request
- * pays). Any other clock (a `TestClock`) and any delay `setTimeout` cannot hold take Effect's own timer.
+ * pays); and `interruptAfter`, a deadline that ends the current fiber itself, with no fiber to race at all. Any
+ * other clock (a `TestClock`) and any delay `setTimeout` cannot hold take Effect's own timer.
  */
 import { Duration, Effect, Exit, Fiber, FiberId } from "effect"
 
