@@ -157,6 +157,8 @@ export const make = (options: {
   Effect.gen(function* () {
     const { profile, source } = options
     const store = yield* TokenStore
+    // `unsafeFreshToken` runs outside any fiber: it reads the clock of the fiber that made the service.
+    const clock = yield* Effect.clock
     const renewal = yield* Renewal.make(profile, source, store)
     const attributes = { profile }
 
@@ -175,7 +177,6 @@ export const make = (options: {
       })
     }
 
-    const clock = yield* Effect.clock
     const unsafeFreshToken: Service["unsafeFreshToken"] = (tokenOptions) => {
       const current = renewal.held()
       return Option.isSome(current) &&

@@ -29,7 +29,7 @@ import {
   Layer,
   Option
 } from "effect"
-import { type ConfigError, TransportError } from "./CozeError.js"
+import type { ConfigError, TransportError } from "./CozeError.js"
 import * as configError from "./internal/configError.js"
 import * as timer from "./internal/timer.js"
 
@@ -152,13 +152,6 @@ export const withDeadlines =
   <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
     Effect.flatMap(Deadlines, (current) => Effect.provideService(effect, Deadlines, merge(current, input)))
 
-const timeoutError = (duration: Duration.Duration, description: (took: string) => string, hint?: string) => () =>
-  new TransportError({
-    description: description(Duration.format(duration)),
-    reason: "Timeout",
-    ...(hint === undefined ? {} : { hint })
-  })
-
 /**
  * Waits for `fiber`'s outcome at most `duration`, failing as `within` does when it passes; the fiber goes on
  * either way (a renewal that outlives its callers, say). On the live clock the wait takes no fiber of its own.
@@ -171,7 +164,8 @@ export const awaitWithin = <A, E>(
   duration: Duration.Duration,
   description: (took: string) => string,
   hint?: string
-): Effect.Effect<A, E | TransportError> => timer.awaitFiber(fiber, duration, timeoutError(duration, description, hint))
+): Effect.Effect<A, E | TransportError> =>
+  timer.awaitFiber(fiber, duration, timer.timeoutError(duration, description, hint))
 
 /**
  * `effect`, failing with a `TransportError` (reason `Timeout`) when it takes longer than `duration`;
@@ -183,4 +177,4 @@ export const awaitWithin = <A, E>(
 export const within =
   (duration: Duration.Duration, description: (took: string) => string, hint?: string) =>
   <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | TransportError, R> =>
-    timer.timeout(effect, duration, timeoutError(duration, description, hint))
+    timer.timeout(effect, duration, timer.timeoutError(duration, description, hint))

@@ -4,7 +4,7 @@
  * and re-read, and a renewed credential that could not be stored (kept until the next renewal stores it).
  */
 import { Cause, Clock, Context, Duration, Effect, type Exit, type Fiber, Option, type Redacted, Runtime } from "effect"
-import { type CozeError, NotAuthenticated, type TokenStoreError, TransportError } from "../CozeError.js"
+import { type CozeError, NotAuthenticated, type TokenStoreError } from "../CozeError.js"
 import type { Source } from "../Credentials.js"
 import * as Deadline from "../Deadline.js"
 import { Token } from "../Token.js"
@@ -186,10 +186,7 @@ export const make = (profile: string, source: Source, store: TokenStore.Service)
     const noToken = (took: string) => `no token for profile "${profile}" within ${took}`
     const goesOn = "the renewal goes on in the background and stores its answer if one comes; try again shortly"
     const renewalTimeout = (renewal: Duration.Duration) =>
-      new TransportError({
-        description: `the renewal of profile "${profile}" did not finish within ${Duration.format(renewal)}`,
-        reason: "Timeout"
-      })
+      timer.timeoutError(renewal, (took) => `the renewal of profile "${profile}" did not finish within ${took}`)()
 
     // Single flight: the first caller starts the renewal as a fiber of its own (a root fiber, started on the
     // spot, with the caller's context), so that a caller who gives up (its `token` deadline, an interruption)

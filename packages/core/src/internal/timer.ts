@@ -5,6 +5,15 @@
  * other clock (a `TestClock`) and any delay `setTimeout` cannot hold take Effect's own timer.
  */
 import { Duration, Effect, Exit, Fiber, FiberId } from "effect"
+import { TransportError } from "../CozeError.js"
+
+/** The failure of a deadline that passed: `description` is given the deadline as Effect formats it ("2m"). */
+export const timeoutError = (duration: Duration.Duration, description: (took: string) => string, hint?: string) => () =>
+  new TransportError({
+    description: description(Duration.format(duration)),
+    reason: "Timeout",
+    ...(hint === undefined ? {} : { hint })
+  })
 
 /** The clock programs run unless they provide another (a `TestClock`, say). */
 const liveClock = Effect.runSync(Effect.clock)
